@@ -12,7 +12,7 @@ export interface LoadIssueMeta {
   readonly unreadable: boolean;
 }
 
-export type LoadIssueId = 'invalid-yaml' | 'duplicate-key' | 'not-a-kubernetes-object' | 'unreadable-file' | 'duplicate-object';
+export type LoadIssueId = 'invalid-yaml' | 'duplicate-key' | 'not-a-kubernetes-object' | 'unreadable-file' | 'duplicate-object' | 'invalid-cluster-file';
 
 export const LOAD_ISSUES: Readonly<Record<LoadIssueId, LoadIssueMeta>> = {
   'invalid-yaml': {
@@ -34,5 +34,9 @@ export const LOAD_ISSUES: Readonly<Record<LoadIssueId, LoadIssueMeta>> = {
   'duplicate-object': {
     id: 'duplicate-object', severity: 'info', unreadable: false,
     summary: 'The same object (kind, namespace, name) in several files; reported once, and never counted as conflicting with itself.',
+  },
+  'invalid-cluster-file': {
+    id: 'invalid-cluster-file', severity: 'error', unreadable: true,
+    summary: 'A --cluster file (Node objects, KubeletConfiguration, ClusterProfile) with a field hostnet cannot use; the rest of the file still applies.',
   },
 };

@@ -36,6 +36,8 @@ export interface ParsedDocument {
   /** `undefined` for an empty document or one that could not be parsed. */
   readonly value: unknown;
   readonly positions: PositionIndex;
+  /** Where the root value starts, relative to `base`. */
+  readonly rootOffset: number;
   readonly issues: readonly YamlIssue[];
 }
 
@@ -87,6 +89,7 @@ class DocumentBuilder {
   readonly stack: Frame[] = [];
   root: unknown = undefined;
   rootSize = 0;
+  rootOffset = 0;
 
   constructor(private readonly text: string, private readonly base: number) {}
 
@@ -147,6 +150,7 @@ class DocumentBuilder {
     if (top === undefined) {
       this.root = value;
       this.rootSize = size;
+      this.rootOffset = Math.max(0, offset);
       return;
     }
     top.size += size;
@@ -213,7 +217,7 @@ function parseOne(text: string, base: number, index: number, limits: ParseLimits
       ? `The document nests deeper than ${limits.maxDepth} levels; hostnet stops reading it to stay bounded.`
       : `YAML syntax error: ${reason}.`;
     b.issue('invalid-yaml', message, err.mark?.position ?? 0);
-    return { index, base, value: undefined, positions: b.positions, issues: b.issues };
+    return { index, base, value: undefined, positions: b.positions, rootOffset: 0, issues: b.issues };
   }
   for (const ev of events) {
     switch (ev.type) {
@@ -247,9 +251,9 @@ function parseOne(text: string, base: number, index: number, limits: ParseLimits
   }
   if (b.rootSize > limits.maxExpandedNodes && b.anchors.size > 0) {
     b.issue('invalid-yaml', `Aliases expand this document to ${b.rootSize} nodes (limit ${limits.maxExpandedNodes}); it looks like an alias bomb, so hostnet skips it.`, 0);
-    return { index, base, value: undefined, positions: b.positions, issues: b.issues };
+    return { index, base, value: undefined, positions: b.positions, rootOffset: 0, issues: b.issues };
   }
-  return { index, base, value: b.root, positions: b.positions, issues: b.issues };
+  return { index, base, value: b.root, positions: b.positions, rootOffset: b.rootOffset, issues: b.issues };
 }
 
 /** Parse every document of a YAML (or JSON) stream. Never throws for bad input. */

@@ -30,7 +30,7 @@ function computeLineStarts(text: string): number[] {
 export function documentLocator(src: SourceFile, doc: ParsedDocument, basePath: FieldPath): Locator {
   const walk = (path: FieldPath): { offset: number; complete: boolean } => {
     let node: unknown = doc.value;
-    let offset = 0;
+    let offset = doc.rootOffset;
     const full = basePath.length === 0 ? path : [...basePath, ...path];
     const rootPos = node !== null && typeof node === 'object' ? doc.positions.get(node) : undefined;
     if (rootPos) offset = rootPos.start;

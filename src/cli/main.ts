@@ -1,0 +1,215 @@
+/**
+ * The command line: the only module that reads argv, env, cwd and stdin, and sets exit codes.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { DUMP_SCHEMA, dump } from 'js-yaml';
+import { check, loadCluster } from '../index.js';
+import { resolveConfig, type ResolvedConfig } from '../engine/config.js';
+import { parseConfigText } from '../load/config-file.js';
+import { toProfile } from '../model/cluster-profile.js';
+import { DEFAULT_CLUSTER } from '../model/default-cluster.js';
+import { SEVERITY_RANK, type Finding, type Severity } from '../model/types.js';
+import { renderJson } from '../report/json.js';
+import { renderText } from '../report/text.js';
+import { renderSarif } from '../report/sarif.js';
+import { renderGithub } from '../report/github.js';
+import { ruleCatalog } from '../report/rule-catalog.js';
+import { EXIT } from './exit-codes.js';
+import { renderRuleDoc, renderRuleList } from './rules-command.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+type Format = (typeof FORMATS)[number];
+
+class UsageError extends Error {}
+
+function list(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+function checkRuleIds(ids: readonly string[], flag: string): void {
+  const known = new Set(ruleCatalog().map((e) => e.id));
+  for (const id of ids) {
+    if (known.has(id)) continue;
+    const close = [...known].find((k) => k.includes(id) || id.includes(k));
+    throw new UsageError(`${flag} ${id}: there is no rule with that id${close ? `; did you mean ${close}?` : ''} Run "hostnet rules" to list them.`);
+  }
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function write(s: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(s)) resolve();
+    else process.stdout.once('drain', () => resolve());
+  });
+}
+
+interface CheckFlags {
+  output: Format;
+  cluster?: string;
+  config?: string;
+  rule?: string[];
+  disable?: string[];
+  failOn?: Severity;
+  exitZero?: boolean;
+  kubernetesVersion?: string;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+function loadConfig(flags: CheckFlags): { config: ResolvedConfig; issues: Finding[]; clusterFile?: string } {
+  const path = flags.config ?? (existsSync('.hostnet.yaml') ? '.hostnet.yaml' : undefined);
+  let file;
+  const issues: Finding[] = [];
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      throw new UsageError(`The configuration file ${path} cannot be read.`);
+    }
+    const parsed = parseConfigText(path, text);
+    issues.push(...parsed.issues);
+    file = parsed.config;
+  }
+  if (flags.rule) checkRuleIds(flags.rule, '--rule');
+  if (flags.disable) checkRuleIds(flags.disable, '--disable');
+  if (file) checkRuleIds(Object.keys(file.rules), `${path}: rules.`);
+  const config = resolveConfig(file, {
+    ...(flags.rule ? { only: flags.rule } : {}),
+    ...(flags.disable ? { disable: flags.disable } : {}),
+    ...(flags.failOn ? { failOn: flags.failOn } : {}),
+    ...(flags.kubernetesVersion ? { kubernetesVersion: flags.kubernetesVersion } : {}),
+  });
+  const clusterFile = flags.cluster ?? file?.cluster;
+  return { config, issues, ...(clusterFile ? { clusterFile } : {}) };
+}
+
+async function runCheck(paths: string[], flags: CheckFlags): Promise<number> {
+  if (paths.length === 0) {
+    throw new UsageError('Name the manifests to check: hostnet check FILE|DIR|- (for example "hostnet check deploy/" or "helm template . | hostnet check -").');
+  }
+  if (flags.kubernetesVersion && !/^v?\d+\.\d+/.test(flags.kubernetesVersion)) {
+    throw new UsageError(`--kubernetes-version ${flags.kubernetesVersion}: expected a version such as 1.30.`);
+  }
+  const { config, issues: configIssues, clusterFile } = loadConfig(flags);
+  const result = await check(paths, { config, readStdin, ...(clusterFile ? { cluster: clusterFile } : {}) });
+  const findings = [...configIssues, ...result.findings];
+  const summary = result.summary;
+  const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  let out: string;
+  switch (flags.output) {
+    case 'json': out = renderJson(findings, summary); break;
+    case 'sarif': out = renderSarif(findings, summary, { toolVersion: pkg.version }); break;
+    case 'github': out = renderGithub(findings, summary); break;
+    default: out = renderText(findings, summary, { color, verbose: flags.verbose ?? false });
+  }
+  await write(out);
+  if (flags.exitZero) return EXIT.ok;
+  const badInput = result.unreadableInput || configIssues.length > 0 || findings.some((f) => f.ruleId === 'invalid-cluster-file' && f.severity === 'error');
+  if (badInput) return EXIT.usage;
+  const threshold = SEVERITY_RANK[config.failOn];
+  return findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? EXIT.findings : EXIT.ok;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('hostnet')
+    .description('Make Kubernetes host networking predictable: find what the API server, scheduler, kubelet and DNS will do to hostNetwork, hostPort, hostIP and dnsPolicy workloads, offline, before you apply them.')
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program.command('check')
+    .summary('check manifests (the main job)')
+    .description('Load manifests (files, directories, or - for stdin), model them on a cluster, and report what will fail or surprise: rejected fields, host ports, DNS policy, privileges, removed APIs.')
+    .argument('[paths...]', 'files or directories (.yaml, .yml, .json, recursively), or - for stdin')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(FORMATS).default('text'))
+    .option('--cluster <file>', 'the cluster to model: Node objects (kubectl get nodes -o yaml), a KubeletConfiguration and/or a hostnet.dev/v1 ClusterProfile; default: the embedded cluster (hostnet cluster --default)')
+    .option('--config <file>', 'configuration file (default: .hostnet.yaml in the current directory, if present)')
+    .option('--rule <ids>', 'run only these rules (comma-separated, repeatable)', list)
+    .option('--disable <ids>', 'never run these rules (comma-separated, repeatable)', list)
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices(['error', 'warning', 'info']))
+    .option('--exit-zero', 'exit 0 even when there are findings or unreadable input (demonstrations, reports)')
+    .option('--kubernetes-version <version>', 'the Kubernetes version to check against, e.g. 1.30 (default: the cluster\'s)')
+    .option('--color', 'force colour').option('--no-color', 'never use colour')
+    .option('-v, --verbose', 'show the evidence behind each finding')
+    .addHelpText('after', `
+Examples:
+  hostnet check deploy/                              check a directory of manifests
+  helm template charts/agent | hostnet check -       check rendered Helm output
+  kustomize build overlays/prod | hostnet check - -o json
+  hostnet check k8s/ --cluster nodes.yaml --fail-on warning
+  hostnet check k8s/ -o sarif > hostnet.sarif        for code scanning
+
+Exit codes: 0 nothing at or above --fail-on (default error), 1 findings,
+2 usage error or unreadable input, 3 a bug in hostnet.
+Suppress one finding with the annotation  hostnet.dev/ignore: "<rule-id>; <reason>".`)
+    .action(async (paths: string[], flags: CheckFlags) => setExit(await runCheck(paths, flags)));
+
+  program.command('rules')
+    .summary('list the rules, or print one rule\'s documentation')
+    .argument('[id]', 'a rule id, e.g. host-port-mismatch')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .action(async (id: string | undefined, flags: { output: 'text' | 'json' | 'markdown' }) => {
+      if (id !== undefined) {
+        checkRuleIds([id], 'rules');
+        await write(renderRuleDoc(id));
+      } else {
+        await write(renderRuleList(flags.output));
+      }
+      setExit(EXIT.ok);
+    });
+
+  program.command('cluster')
+    .summary('print the cluster hostnet models (the embedded default, or --cluster FILE)')
+    .option('--default', 'print the embedded default cluster')
+    .option('--cluster <file>', 'print the cluster read from this file, after defaults')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addHelpText('after', '\nThe output is a hostnet.dev/v1 ClusterProfile: save it, edit it, and pass it back with --cluster.')
+    .action(async (flags: { default?: boolean; cluster?: string; output: 'yaml' | 'json' }) => {
+      let cluster = DEFAULT_CLUSTER;
+      if (flags.cluster) {
+        const loaded = await loadCluster(flags.cluster);
+        for (const i of loaded.issues) process.stderr.write(`${i.file}:${i.line}:${i.column}  ${i.severity}  ${i.message}\n`);
+        if (loaded.issues.some((i) => i.severity === 'error')) {
+          setExit(EXIT.usage);
+          return;
+        }
+        cluster = loaded.cluster;
+      } else if (!flags.default) {
+        throw new UsageError('Say which cluster to print: --default for the embedded one, or --cluster FILE.');
+      }
+      const profile = toProfile(cluster);
+      await write(flags.output === 'json' ? `${JSON.stringify(profile, null, 2)}\n` : dump(profile, { schema: DUMP_SCHEMA, lineWidth: 120 }));
+      setExit(EXIT.ok);
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => { code = c; });
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`hostnet: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    const err = e as Error;
+    process.stderr.write(`hostnet bug: ${err?.message ?? String(e)}\nThis is a bug in hostnet, not a problem with your manifests. Please report it with this output:\n${err?.stack ?? ''}\n`);
+    return EXIT.bug;
+  }
+}
