@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DUMP_SCHEMA, dump } from 'js-yaml';
 import { check, loadCluster } from '../index.js';
 import { resolveConfig, type ResolvedConfig } from '../engine/config.js';
-import { parseConfigText } from '../load/config-file.js';
+import { parseConfigText } from './config-file.js';
 import { toProfile } from '../model/cluster-profile.js';
 import { DEFAULT_CLUSTER } from '../model/default-cluster.js';
 import { SEVERITY_RANK, type Finding, type Severity } from '../model/types.js';

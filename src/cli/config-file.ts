@@ -4,9 +4,9 @@
 import { ConfigFileSchema } from '../engine/config.js';
 import type { z } from 'zod';
 import { formatPath, type Finding } from '../model/types.js';
-import { loadIssue } from './objects.js';
-import { parseYamlStream } from './parse-yaml.js';
-import { documentLocator, SourceFile } from './source-file.js';
+import { loadIssue } from '../load/objects.js';
+import { parseYamlStream } from '../load/parse-yaml.js';
+import { documentLocator, SourceFile } from '../load/source-file.js';
 
 export type ParsedConfigFile = z.output<typeof ConfigFileSchema>;
 

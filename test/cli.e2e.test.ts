@@ -1,0 +1,148 @@
+/**
+ * The real binary, built from a clean tsc run, as a user runs it: exit codes, formats, stdin,
+ * config, suppression, and the library API returning the same findings as the CLI.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadClusterText } from '../src/load/cluster-file.js';
+import { DEFAULT_CLUSTER } from '../src/model/default-cluster.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+});
+
+function run(args: string[], opts: { input?: string; cwd?: string } = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input ?? '', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function dir(files: Record<string, string>): string {
+  const d = mkdtempSync(join(tmpdir(), 'hostnet-e2e-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
+  return d;
+}
+
+const BAD_POD = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: true\n  dnsPolicy: ClusterFirstWithHostNetwork\n  containers: [{name: c, image: busybox}]\n';
+const GOOD_POD = 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: c, image: busybox}]\n';
+
+describe('hostnet check', () => {
+  test('the README demonstration: examples/ with --exit-zero exits 0 and shows findings', () => {
+    const r = run(['check', 'examples', '--exit-zero']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/examples\/seed-hostnet-demo-deployment\.yaml:18:7 {2}error {2}dnsPolicy "ClusterFirstWithHostNetwork"/);
+    expect(r.stdout).toMatch(/\d+ errors?, \d+ warnings?, \d+ infos? in \d+ objects from \d+ files/);
+  });
+
+  test('findings exit 1; clean input exits 0', () => {
+    const d = dir({ 'bad.yaml': BAD_POD, 'good.yaml': GOOD_POD });
+    expect(run(['check', join(d, 'bad.yaml')]).code).toBe(1);
+    const clean = run(['check', join(d, 'good.yaml')]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toBe('0 errors, 0 warnings, 0 infos in 1 object from 1 file.\n');
+  });
+
+  test('unreadable input exits 2 and the rest is still checked', () => {
+    const d = dir({ 'bad.yaml': BAD_POD });
+    const r = run(['check', join(d, 'bad.yaml'), join(d, 'missing.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('missing.yaml does not exist.');
+    expect(r.stdout).toContain('invalid-dns-policy');
+  });
+
+  test('usage errors exit 2 with a sentence', () => {
+    const none = run(['check']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/Name the manifests to check/);
+    const unknown = run(['check', 'examples', '--rule', 'host-port-missmatch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/there is no rule with that id/);
+    expect(run(['check', 'examples', '-o', 'xml']).code).toBe(2);
+  });
+
+  test('- reads stdin (helm template | hostnet check -)', () => {
+    const r = run(['check', '-', '-o', 'json'], { input: BAD_POD });
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout) as { version: number; findings: Array<{ file: string; ruleId: string; line: number }> };
+    expect(json.version).toBe(1);
+    expect(json.findings.map((f) => [f.file, f.ruleId, f.line])).toContainEqual(['<stdin>', 'invalid-dns-policy', 6]);
+  });
+
+  test('--fail-on, --rule and --disable', () => {
+    const d = dir({ 'info.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  dnsPolicy: ClusterFirstWithHostNet\n  containers: [{name: c, image: busybox}]\n' });
+    const f = join(d, 'info.yaml');
+    expect(run(['check', f]).code).toBe(0);
+    expect(run(['check', f, '--fail-on', 'info']).code).toBe(1);
+    expect(run(['check', f, '--fail-on', 'info', '--disable', 'cluster-first-with-host-net-without-host-network']).code).toBe(0);
+    expect(run(['check', f, '--fail-on', 'info', '--rule', 'invalid-dns-policy']).code).toBe(0);
+  });
+
+  test('.hostnet.yaml sets severities; a bad config is reported at its line', () => {
+    const d = dir({ 'bad.yaml': BAD_POD, '.hostnet.yaml': 'rules:\n  invalid-dns-policy: warning\n' });
+    const r = run(['check', 'bad.yaml', '-o', 'json'], { cwd: d });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { findings: Array<{ ruleId: string; severity: string }> }).findings)
+      .toContainEqual(expect.objectContaining({ ruleId: 'invalid-dns-policy', severity: 'warning' }));
+    const broken = dir({ 'bad.yaml': BAD_POD, '.hostnet.yaml': 'rules:\n  invalid-dns-policy: loud\n' });
+    const b = run(['check', 'bad.yaml'], { cwd: broken });
+    expect(b.code).toBe(2);
+    expect(b.stdout).toMatch(/\.hostnet\.yaml:2:3 {2}error {2}The hostnet configuration is invalid at rules\.invalid-dns-policy/);
+  });
+
+  test('the hostnet.dev/ignore annotation suppresses and is counted', () => {
+    const d = dir({ 'p.yaml': BAD_POD.replace('metadata: {name: p}', 'metadata:\n  name: p\n  annotations:\n    hostnet.dev/ignore: "invalid-dns-policy; testing the misspelling"') });
+    const r = run(['check', join(d, 'p.yaml'), '-o', 'json']);
+    const json = JSON.parse(r.stdout) as { findings: Array<{ ruleId: string }>; summary: { suppressed: number } };
+    expect(json.findings.map((f) => f.ruleId)).not.toContain('invalid-dns-policy');
+    expect(json.summary.suppressed).toBe(1);
+  });
+
+  test('the library returns the same findings as the CLI', async () => {
+    const { check } = await import('../dist/index.js') as typeof import('../src/index.js');
+    const lib = await check([join(ROOT, 'examples')]);
+    const cli = JSON.parse(run(['check', join(ROOT, 'examples'), '-o', 'json']).stdout) as { findings: unknown[] };
+    const { renderJson } = await import('../dist/report/json.js') as typeof import('../src/report/json.js');
+    expect(JSON.parse(renderJson(lib.findings, lib.summary)).findings).toEqual(cli.findings);
+    expect(lib.findings.length).toBeGreaterThan(10);
+  });
+
+  test('sarif and github formats', () => {
+    const d = dir({ 'bad.yaml': BAD_POD });
+    const sarif = JSON.parse(run(['check', join(d, 'bad.yaml'), '-o', 'sarif']).stdout) as { version: string; runs: Array<{ results: unknown[] }> };
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0]!.results.length).toBeGreaterThan(0);
+    expect(run(['check', join(d, 'bad.yaml'), '-o', 'github']).stdout).toMatch(/^::error file=.*bad\.yaml,line=6,col=3,title=invalid-dns-policy::/m);
+  });
+});
+
+describe('hostnet rules and hostnet cluster', () => {
+  test('rules lists every id; rules <id> prints the doc', () => {
+    const list = run(['rules']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^invalid-dns-policy +error +dnsPolicy must be/m);
+    const one = run(['rules', 'invalid-dns-policy']);
+    expect(one.stdout).toContain('## Rule Details');
+    expect(one.stdout).toContain('ClusterFirstWithHostNet');
+    expect(run(['rules', 'nope']).code).toBe(2);
+  });
+
+  test('cluster --default -o yaml prints a profile that loads back to the embedded cluster', () => {
+    const r = run(['cluster', '--default', '-o', 'yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^apiVersion: hostnet\.dev\/v1\nkind: ClusterProfile\n/);
+    const loaded = loadClusterText('printed.yaml', r.stdout);
+    expect(loaded.issues).toEqual([]);
+    expect(loaded.cluster).toEqual(DEFAULT_CLUSTER);
+  });
+
+  test('--help teaches with examples', () => {
+    const r = run(['check', '--help']);
+    expect(r.stdout).toContain('helm template charts/agent | hostnet check -');
+    expect(r.stdout).toContain('Exit codes:');
+  });
+});
