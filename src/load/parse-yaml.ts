@@ -8,13 +8,26 @@
  * broken document never hides the others.
  */
 import { EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, type Event } from 'js-yaml';
+import { FALLBACK, fastParse } from './fast-yaml.js';
 import { MERGE_KEY, resolvePlain, resolveTagged, type Scalar } from './yaml11.js';
 
-/** Where a mapping's keys or a sequence's items were written (offsets relative to the document). */
+/**
+ * Where a mapping's keys or a sequence's items were written (offsets relative to the document).
+ * Mappings keep parallel arrays (`names[i]` was written at `keys[i]`) rather than a Map: positions
+ * are read only for findings, and one Map per mapping was a measurable share of load time.
+ */
 export interface ContainerPos {
   readonly start: number;
-  readonly keys?: Map<string, number>;
+  readonly names?: string[];
+  readonly keys?: number[];
   readonly items?: number[];
+}
+
+/** Where the key was last written in a mapping, or undefined. */
+export function keyOffset(pos: ContainerPos | undefined, key: string): number | undefined {
+  if (!pos?.names) return undefined;
+  const i = pos.names.lastIndexOf(key);
+  return i === -1 ? undefined : pos.keys![i];
 }
 
 export type PositionIndex = WeakMap<object, ContainerPos>;
@@ -104,7 +117,7 @@ class DocumentBuilder {
 
   open(isMap: boolean, start: number, anchorStart: number, anchorEnd: number): void {
     const value: Record<string, unknown> | unknown[] = isMap ? {} : [];
-    const pos: ContainerPos = isMap ? { start, keys: new Map() } : { start, items: [] };
+    const pos: ContainerPos = isMap ? { start, names: [], keys: [] } : { start, items: [] };
     this.positions.set(value, pos);
     this.stack.push({
       isMap, value, pos, key: undefined, keyOffset: -1, hasKey: false, size: 1, merges: undefined,
@@ -122,10 +135,9 @@ class DocumentBuilder {
   /** YAML merge keys: explicit keys win, then earlier merge sources over later ones. */
   private applyMerges(f: Frame): void {
     const target = f.value as Record<string, unknown>;
-    const explicit = f.pos.keys!;
     for (const src of f.merges!) {
       for (const [k, v] of Object.entries(src as Record<string, unknown>)) {
-        if (explicit.has(k) || Object.prototype.hasOwnProperty.call(target, k)) continue;
+        if (Object.prototype.hasOwnProperty.call(target, k)) continue;
         setKey(target, k, v);
       }
     }
@@ -183,17 +195,21 @@ class DocumentBuilder {
       (top.merges ??= []).push(...sources);
       return;
     }
-    const keys = top.pos.keys!;
-    const first = keys.get(key);
-    if (first !== undefined) {
-      this.issue('duplicate-key', `The key "${key}" appears twice in the same mapping; Kubernetes rejects the object in strict mode, and otherwise the last value wins.`, top.keyOffset, first);
+    const target = top.value as Record<string, unknown>;
+    if (Object.prototype.hasOwnProperty.call(target, key)) {
+      this.issue('duplicate-key', duplicateKeyMessage(key), top.keyOffset, keyOffset(top.pos, key));
     }
-    keys.set(key, top.keyOffset);
-    setKey(top.value as Record<string, unknown>, key, value);
+    top.pos.names!.push(key);
+    top.pos.keys!.push(top.keyOffset);
+    setKey(target, key, value);
   }
 }
 
-function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
+export function duplicateKeyMessage(key: string): string {
+  return `The key "${key}" appears twice in the same mapping; Kubernetes rejects the object in strict mode, and otherwise the last value wins.`;
+}
+
+export function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
@@ -204,7 +220,15 @@ function normaliseTag(tag: string): string {
   return tag;
 }
 
-function parseOne(text: string, base: number, index: number, limits: ParseLimits): ParsedDocument {
+function parseOne(text: string, base: number, index: number, limits: ParseLimits, fast: boolean): ParsedDocument {
+  if (fast) {
+    const f = fastParse(text, base);
+    if (f !== FALLBACK) return { index, base, ...f };
+  }
+  return parseEvents_(text, base, index, limits);
+}
+
+function parseEvents_(text: string, base: number, index: number, limits: ParseLimits): ParsedDocument {
   const b = new DocumentBuilder(text, base);
   let events: Event[];
   try {
@@ -257,10 +281,10 @@ function parseOne(text: string, base: number, index: number, limits: ParseLimits
 }
 
 /** Parse every document of a YAML (or JSON) stream. Never throws for bad input. */
-export function parseYamlStream(text: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ParsedDocument[] {
+export function parseYamlStream(text: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS, fast = true): ParsedDocument[] {
   const docs: ParsedDocument[] = [];
   for (const { start, end } of splitDocuments(text)) {
-    docs.push(parseOne(text.slice(start, end), start, docs.length, limits));
+    docs.push(parseOne(text.slice(start, end), start, docs.length, limits, fast));
   }
   return docs;
 }

@@ -1,5 +1,5 @@
 import type { FieldPath, Locator, Position } from '../model/types.js';
-import type { ParsedDocument } from './parse-yaml.js';
+import { keyOffset, type ParsedDocument } from './parse-yaml.js';
 
 /** The text of one input and a lazily built line index for offset → line/column. */
 export class SourceFile {
@@ -46,7 +46,7 @@ export function documentLocator(src: SourceFile, doc: ParsedDocument, basePath: 
         next = node[seg];
       } else {
         const key = String(seg);
-        at = pos?.keys?.get(key);
+        at = keyOffset(pos, key);
         next = Object.prototype.hasOwnProperty.call(node, key) ? (node as Record<string, unknown>)[key] : undefined;
       }
       if (next === undefined) return { offset, complete: false };

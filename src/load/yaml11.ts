@@ -20,6 +20,9 @@ const GO_INT = /^[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-
 // go-yaml v2 parseTimestamp formats: a date, optionally with a time part.
 const TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|$)/;
 
+const MAYBE_SPECIAL: boolean[] = [];
+for (const ch of '0123456789+-.yYnNtTfFoO~<') MAYBE_SPECIAL[ch.charCodeAt(0)] = true;
+
 /** The marker go-yaml uses for `<<` merge keys. */
 export const MERGE_KEY: unique symbol = Symbol('yaml-merge');
 
@@ -47,7 +50,8 @@ function parseGoInt(s: string): number | undefined {
 export function resolvePlain(text: string): Scalar {
   if (text === '') return null;
   const c = text.charCodeAt(0);
-  // Letters other than the resolve-table ones, and most punctuation, can only be strings.
+  // go-yaml's resolve table: only these first characters can start anything but a string.
+  if (!MAYBE_SPECIAL[c]) return text;
   if (NULLS.has(text)) return null;
   if (BOOL_TRUE.has(text)) return true;
   if (BOOL_FALSE.has(text)) return false;
