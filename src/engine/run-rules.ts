@@ -16,9 +16,15 @@ export function isEnabled(id: string, config: ResolvedConfig): boolean {
   return config.rules[id]?.severity !== 'off';
 }
 
-export function effectiveSeverity(id: string, reported: Severity, config: ResolvedConfig): Severity {
+/**
+ * A configured severity replaces the rule's main level. Findings a rule reports at another level
+ * (host-network-cluster-dns's info findings beside its warnings) keep theirs, so raising a rule to
+ * error does not turn its advice into errors.
+ */
+export function effectiveSeverity(id: string, reported: Severity, config: ResolvedConfig, ruleSeverity: Severity = reported): Severity {
   const s = config.rules[id]?.severity;
-  return s === undefined || s === 'off' ? reported : s;
+  if (s === undefined || s === 'off' || reported !== ruleSeverity) return reported;
+  return s;
 }
 
 export interface RuleRun {
@@ -64,7 +70,7 @@ export function runRules(model: Model, rules: readonly AnyRule[], config: Resolv
       findings.push({
         ruleId: rule.id,
         messageId: r.messageId,
-        severity: effectiveSeverity(rule.id, r.severity ?? rule.meta.severity, config),
+        severity: effectiveSeverity(rule.id, r.severity ?? rule.meta.severity, config, rule.meta.severity),
         message: formatMessage(template, r.data),
         object: refOf(r.object),
         file: r.object.source.file,
