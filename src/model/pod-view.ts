@@ -80,7 +80,8 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function get(root: unknown, path: FieldPath): unknown {
+/** The value at `path` below `root`, or undefined. */
+export function getPath(root: unknown, path: FieldPath): unknown {
   let node = root;
   for (const seg of path) {
     if (node === null || typeof node !== 'object') return undefined;
@@ -114,7 +115,8 @@ function containersOf(spec: Record<string, unknown>, specPath: FieldPath): Conta
             name: p.name,
             containerPort: p.containerPort,
             hostPort: p.hostPort,
-            protocol: p.protocol ?? DEFAULT_PROTOCOL,
+            // DEF-2: an absent or empty protocol becomes TCP.
+            protocol: p.protocol === undefined || p.protocol === null || p.protocol === '' ? DEFAULT_PROTOCOL : p.protocol,
             hostIP: p.hostIP ?? '',
           });
         });
@@ -170,7 +172,7 @@ function replicasOf(kind: WorkloadKind, raw: Record<string, unknown>): number | 
 function strategyOf(kind: WorkloadKind, apiVersion: string, raw: Record<string, unknown>): UpdateStrategy {
   const d = strategyDefaults(kind, apiVersion);
   if (d.field === undefined) return { type: 'None', typeDefaulted: true, path: [] };
-  const written = get(raw, ['spec', d.field]);
+  const written = getPath(raw, ['spec', d.field]);
   const s = isRecord(written) ? written : {};
   const type = typeof s.type === 'string' ? s.type : d.type;
   const ru = isRecord(s.rollingUpdate) ? s.rollingUpdate : {};
@@ -193,10 +195,10 @@ export function podViewOf(object: KubeObject): PodView | undefined {
   if (!isWorkloadKind(object.kind)) return undefined;
   const kind = object.kind;
   const specPath = POD_SPEC_PATH[kind];
-  const spec = get(object.raw, specPath);
+  const spec = getPath(object.raw, specPath);
   if (!isRecord(spec)) return undefined;
   const metadataPath = [...specPath.slice(0, -1), 'metadata'];
-  const podMetadata = get(object.raw, metadataPath);
+  const podMetadata = getPath(object.raw, metadataPath);
   const hostNetwork = spec.hostNetwork === true;
   const containers = containersOf(spec, specPath);
   const dnsPolicyWritten = spec.dnsPolicy !== undefined && spec.dnsPolicy !== null && spec.dnsPolicy !== '';

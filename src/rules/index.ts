@@ -6,15 +6,25 @@ import type { AnyRule } from './define-rule.js';
 import clusterFirstWithHostNetWithoutHostNetwork from './cluster-first-with-host-net-without-host-network.js';
 import dnsConfigLimits from './dns-config-limits.js';
 import dnsNoneWithoutNameservers from './dns-none-without-nameservers.js';
+import duplicateHostPort from './duplicate-host-port.js';
 import hostNetworkClusterDns from './host-network-cluster-dns.js';
+import hostPortMismatch from './host-port-mismatch.js';
 import invalidDnsPolicy from './invalid-dns-policy.js';
+import invalidPort from './invalid-port.js';
+import misplacedPodField from './misplaced-pod-field.js';
+import privilegedHostPort from './privileged-host-port.js';
 
 export const RULES: readonly AnyRule[] = [
   clusterFirstWithHostNetWithoutHostNetwork,
   dnsConfigLimits,
   dnsNoneWithoutNameservers,
+  duplicateHostPort,
   hostNetworkClusterDns,
+  hostPortMismatch,
   invalidDnsPolicy,
+  invalidPort,
+  misplacedPodField,
+  privilegedHostPort,
 ];
 
 export function ruleById(id: string): AnyRule | undefined {
