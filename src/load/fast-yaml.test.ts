@@ -48,6 +48,7 @@ describe('fast path equals the event path', () => {
     ['duplicate keys', 'a: 1\nb: 2\na: 3\nm: {x: 1, x: 2}\n'],
     ['plain scalars of every type', 'o: 0400\nh: 0x1F\nb: on\nn: null\nf: 1.5\nt: 2024-01-01\ns: 10.0.0.1\nu: http://x:80/y\n'],
     ['empty values', 'a:\nb: []\nc: {}\nd: ""\n'],
+    ['multi-line flow, indented', 'a: [1,\n  2, # two\n  {k: v}]\nb: 1\n'],
   ])('%s', ([, text]) => expectSame(text));
 
   test.for([
@@ -55,7 +56,6 @@ describe('fast path equals the event path', () => {
     ['tags', 'a: !!str 1\n'],
     ['folded scalar', 'a: >\n  x\n'],
     ['multi-line plain', 'a: one\n  two\n'],
-    ['multi-line flow', 'a: [1,\n  2]\n'],
     ['CRLF', 'a: 1\r\n'],
     ['merge key', 'a: {x: 1}\nb:\n  <<: {y: 2}\n'],
     ['bad indentation', 'a:\n  b: 1\n c: 2\n'],
@@ -72,6 +72,17 @@ describe('fast path equals the event path', () => {
 
   const CORPUS = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus');
   const files = existsSync(CORPUS) ? readdirSync(CORPUS, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ya?ml|json)$/.test(f)) : [];
+  test('multi-line flow closed at the key\'s indentation: go-yaml accepts it, js-yaml does not, the fast path reads it', () => {
+    const text = 'args: [\n  "-a", "b",\n]\nenv: []\n';
+    expect(parseYamlStream(text, undefined, false)[0]!.issues[0]!.message).toMatch(/indentation/);
+    const [doc] = parseYamlStream(text);
+    expect(doc!.issues).toEqual([]);
+    expect(doc!.value).toEqual({ args: ['-a', 'b'], env: [] });
+  });
+
+  // Documents js-yaml rejects but go-yaml (kubectl) accepts; the fast path reads them.
+  const LENIENT = new Set(['istio__istio/samples__security__spire__spire-quickstart.yaml']);
+
   test.skipIf(files.length === 0)('every corpus file agrees, and most documents take the fast path (skipped without ../shared/corpus)', () => {
     let fast = 0;
     let total = 0;
@@ -79,7 +90,12 @@ describe('fast path equals the event path', () => {
       const text = readFileSync(join(CORPUS, f), 'utf8').replace(/^\ufeff/, '');
       const a = parseYamlStream(text, undefined, true).map(flatten);
       const b = parseYamlStream(text, undefined, false).map(flatten);
-      expect(a, f).toEqual(b);
+      if (LENIENT.has(f)) {
+        const bad = (b as Array<{ issues: Array<{ id: string }> }>).findIndex((d) => d.issues.some((i) => i.id === 'invalid-yaml'));
+        expect(bad, f).toBeGreaterThanOrEqual(0);
+        expect((a as Array<{ issues: unknown[] }>)[bad]!.issues, f).toEqual([]);
+        expect(a.filter((_, i) => i !== bad), f).toEqual(b.filter((_, i) => i !== bad));
+      } else expect(a, f).toEqual(b);
       const c = fastCoverage(text);
       fast += c.fast;
       total += c.total;

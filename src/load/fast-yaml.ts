@@ -268,7 +268,7 @@ class FastParser {
   private inlineValue(c: number, ind: number): { value: unknown; offset: number } {
     const t = this.t;
     const ch = t[c]!;
-    const eol = this.eol(c);
+    let eol = this.eol(c);
     let value: unknown;
     let end: number;
     if (ch === '"' || ch === "'") {
@@ -276,9 +276,10 @@ class FastParser {
       if (end < 0) giveUp();
       value = this.quoted(c, end);
     } else if (ch === '[' || ch === '{') {
-      const r = this.flow(c, eol);
+      const r = this.flow(c);
       value = r.value;
       end = r.end;
+      eol = this.eol(end);
     } else if (ch === '|') {
       return this.literal(c, eol, ind);
     } else if (!this.plainStart(c)) {
@@ -352,30 +353,51 @@ class FastParser {
     return { value, offset };
   }
 
-  /** A flow collection that opens and closes on this line. */
-  private flow(c: number, eol: number): { value: unknown; end: number } {
+  /**
+   * A flow collection. It may span lines: like go-yaml (and so kubectl), indentation inside flow
+   * context is not checked, which js-yaml is stricter about (an istio sample closes `args: [` at the
+   * key's own indentation). Quoted and plain scalars must each stay on one line.
+   */
+  private flow(c: number): { value: unknown; end: number } {
     const t = this.t;
     let i = c;
-    const skip = (): void => { while (t.charCodeAt(i) === SPACE) i++; };
+    const skip = (): void => {
+      for (;;) {
+        const x = t.charCodeAt(i);
+        if (x === SPACE || x === NL) i++;
+        else if (x === HASH && (i === 0 || t.charCodeAt(i - 1) === SPACE || t.charCodeAt(i - 1) === NL)) i = this.eol(i);
+        else return;
+      }
+    };
     const scalar = (stops: string): { v: unknown; at: number } => {
       skip();
       const at = i;
       const ch = t[i];
       if (ch === '"' || ch === "'") {
         const e = this.quotedEnd(i);
-        if (e < 0 || e > eol) giveUp();
+        if (e < 0) giveUp();
         const v = this.quoted(i, e);
         i = e;
         return { v, at };
       }
-      if (!this.plainStart(i)) giveUp();
-      while (i < eol && !stops.includes(t[i]!)) {
-        if (t.charCodeAt(i) === COLON && (t[i + 1] === ' ' || stops.includes(t[i + 1]!))) break;
-        if (t.charCodeAt(i) === HASH && t.charCodeAt(i - 1) === SPACE) giveUp();
+      if (i >= t.length || !this.plainStart(i)) giveUp();
+      while (i < t.length && !stops.includes(t[i]!)) {
+        const x = t.charCodeAt(i);
+        if (x === NL) break;
+        if (x === COLON && (t[i + 1] === ' ' || t[i + 1] === '\n' || stops.includes(t[i + 1]!))) break;
+        if (x === HASH && t.charCodeAt(i - 1) === SPACE) break;
         i++;
       }
       const v = resolvePlain(t.slice(at, i).trimEnd());
       if (typeof v === 'symbol') giveUp();
+      // A plain scalar continued on the next line would be folded: leave that to the event path.
+      if (t.charCodeAt(i) === NL || t.charCodeAt(i) === HASH) {
+        const after = i;
+        skip();
+        const next = t[i];
+        i = after;
+        if (next === undefined || !(stops.includes(next) || next === ':')) giveUp();
+      }
       return { v, at };
     };
     const node = (): { v: unknown; at: number } => {
@@ -431,7 +453,6 @@ class FastParser {
       }
     };
     const value = collection();
-    if (i > eol) giveUp();
     return { value, end: i };
   }
 }
