@@ -107,7 +107,7 @@ async function runCheck(paths: string[], flags: CheckFlags): Promise<number> {
   let out: string;
   switch (flags.output) {
     case 'json': out = renderJson(findings, summary); break;
-    case 'sarif': out = renderSarif(findings, summary, { toolVersion: pkg.version }); break;
+    case 'sarif': out = renderSarif(findings, summary, { toolVersion: pkg.version, cwd: process.cwd() }); break;
     case 'github': out = renderGithub(findings, summary); break;
     default: out = renderText(findings, summary, { color, verbose: flags.verbose ?? false });
   }
