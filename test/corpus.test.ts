@@ -24,7 +24,7 @@ export async function corpusFindingLines(): Promise<string[]> {
   return result.findings.map((f) => `${relative(CORPUS, f.file)}:${f.line}:${f.column} ${f.severity} ${f.ruleId} ${f.object ? `${f.object.kind}/${f.object.name}` : '-'}`);
 }
 
-describe.skipIf(!existsSync(CORPUS))('the real-world corpus (skipped: ../shared/corpus is not beside this checkout)', () => {
+describe.skipIf(!existsSync(CORPUS))('the real-world corpus (needs ../shared/corpus beside the checkout)', () => {
   test('loads every file without a crash or an unexplained load problem', async () => {
     const result = await check([CORPUS]);
     expect(result.summary.files).toBeGreaterThanOrEqual(215);

@@ -240,6 +240,26 @@ data:
       `,
       errors: [{ messageId: 'nodeResolver', severity: 'info' }],
     },
+    {
+      name: 'a qualified name is quoted rather than a bare word that is also a Service name',
+      yaml: yaml`
+        apiVersion: v1
+        kind: Service
+        metadata: {name: redis, namespace: cache}
+        spec: {ports: [{port: 6379}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: cache}
+        spec:
+          hostNetwork: true
+          containers:
+            - name: c
+              image: busybox
+              env: [{name: URL, value: "redis://redis.cache.svc.cluster.local:6379"}]
+      `,
+      errors: [{ messageId: 'needsClusterDns', severity: 'warning', messageIncludes: ['"redis.cache.svc.cluster.local" (the Service cache/redis)'] }],
+    },
   ],
 });
 

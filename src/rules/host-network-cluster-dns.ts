@@ -87,12 +87,17 @@ export default defineRule<'needsClusterDns' | 'nodeResolver', Options>({
     /** The first cluster name in a string, as `"token"` (plus what it is when that is not obvious). */
     const scanString = (s: string, podNamespace: string, bare = true): string | undefined => {
       if (s.length > MAX_SCANNED_STRING) return undefined;
+      // Qualified names (api.ns.svc...) are stronger evidence than a bare word that happens to be a
+      // Service name (the "redis" of "redis://redis.cache.svc"), so a bare match is only a fallback.
+      let bareHit: string | undefined;
       for (const m of s.matchAll(TOKEN)) {
         const what = clusterName(m[0], podNamespace, bare);
         if (what === undefined) continue;
-        return what.startsWith('the Service') ? `${quote(m[0])} (${what})` : quote(m[0]);
+        const hit = what.startsWith('the Service') ? `${quote(m[0])} (${what})` : quote(m[0]);
+        if (m[0].includes('.')) return hit;
+        bareHit ??= hit;
       }
-      return undefined;
+      return bareHit;
     };
 
     // ConfigMap values: `.svc` or `.<domain>` followed by a non-name character. Scanned once per ConfigMap.
