@@ -4,13 +4,10 @@
  * golden file test/golden/corpus-findings.txt.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { check } from '../src/index.js';
-
-const ROOT = join(import.meta.dirname, '..');
-const CORPUS = join(ROOT, '..', 'shared', 'corpus');
-const GOLDEN = join(import.meta.dirname, 'golden', 'corpus-findings.txt');
+import { CORPUS, corpusFindingLines, GOLDEN } from './corpus-lines.js';
 
 // Load problems the corpus really has (NOTES.md): the two openshift-origin etcd controllers
 // write `selector:` twice (§23). Anything else is unexplained.
@@ -18,11 +15,6 @@ const EXPECTED_LOAD_PROBLEMS = new Set([
   'duplicate-key kubernetes__examples/_archived__openshift-origin__etcd-controller.yaml',
   'duplicate-key kubernetes__examples/_archived__openshift-origin__etcd-discovery-controller.yaml',
 ]);
-
-export async function corpusFindingLines(): Promise<string[]> {
-  const result = await check([CORPUS]);
-  return result.findings.map((f) => `${relative(CORPUS, f.file)}:${f.line}:${f.column} ${f.severity} ${f.ruleId} ${f.object ? `${f.object.kind}/${f.object.name}` : '-'}`);
-}
 
 describe.skipIf(!existsSync(CORPUS))('the real-world corpus (needs ../shared/corpus beside the checkout)', () => {
   test('loads every file without a crash or an unexplained load problem', async () => {
