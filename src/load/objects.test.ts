@@ -65,3 +65,12 @@ describe('findDuplicateObjects', () => {
     expect([...duplicates].map((o) => o.source.file)).toEqual(['two.yaml', 'three.yaml']);
   });
 });
+
+describe('unrendered templates', () => {
+  test('a Helm template that does not parse says so; braces inside valid strings are fine', () => {
+    const bad = loadText('t.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n  {{- include "labels" . | nindent 2 }}\n');
+    expect(bad.issues[0]!.message).toMatch(/unrendered Helm template/);
+    const fine = loadText('d.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata:\n  rule: "{{ $labels.instance }} is down"\n');
+    expect(fine.issues).toEqual([]);
+  });
+});

@@ -237,9 +237,12 @@ function parseEvents_(text: string, base: number, index: number, limits: ParseLi
     const err = e as { reason?: string; message?: string; mark?: { position?: number } };
     const reason = err.reason ?? err.message ?? String(e);
     const deep = /depth/i.test(reason);
+    // Only a document that fails to parse gets the hint: `{{ }}` inside valid string values is
+    // common and fine (Grafana dashboards, Prometheus rules).
+    const template = /\{\{[^}]*\}\}/.test(text) ? ' It looks like an unrendered Helm template: render it first (helm template … | hostnet check -).' : '';
     const message = deep
       ? `The document nests deeper than ${limits.maxDepth} levels; hostnet stops reading it to stay bounded.`
-      : `YAML syntax error: ${reason}.`;
+      : `YAML syntax error: ${reason}.${template}`;
     b.issue('invalid-yaml', message, err.mark?.position ?? 0);
     return { index, base, value: undefined, positions: b.positions, rootOffset: 0, issues: b.issues };
   }
