@@ -8,11 +8,15 @@ import dnsConfigLimits from './dns-config-limits.js';
 import dnsNoneWithoutNameservers from './dns-none-without-nameservers.js';
 import duplicateHostPort from './duplicate-host-port.js';
 import hostNetworkClusterDns from './host-network-cluster-dns.js';
+import hostNetworkPrivileges from './host-network-privileges.js';
+import hostNetworkSysctl from './host-network-sysctl.js';
 import hostPortMismatch from './host-port-mismatch.js';
+import hostUserNamespace from './host-user-namespace.js';
 import invalidDnsPolicy from './invalid-dns-policy.js';
 import invalidPort from './invalid-port.js';
 import misplacedPodField from './misplaced-pod-field.js';
 import privilegedHostPort from './privileged-host-port.js';
+import removedApiVersion from './removed-api-version.js';
 
 export const RULES: readonly AnyRule[] = [
   clusterFirstWithHostNetWithoutHostNetwork,
@@ -20,11 +24,15 @@ export const RULES: readonly AnyRule[] = [
   dnsNoneWithoutNameservers,
   duplicateHostPort,
   hostNetworkClusterDns,
+  hostNetworkPrivileges,
+  hostNetworkSysctl,
   hostPortMismatch,
+  hostUserNamespace,
   invalidDnsPolicy,
   invalidPort,
   misplacedPodField,
   privilegedHostPort,
+  removedApiVersion,
 ];
 
 export function ruleById(id: string): AnyRule | undefined {
