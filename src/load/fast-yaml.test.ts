@@ -8,21 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { generateCorpus } from '../bench/generate.js';
 import { FALLBACK, fastParse } from './fast-yaml.js';
-import { keyOffset, parseYamlStream, splitDocuments, type ParsedDocument } from './parse-yaml.js';
+import { parseYamlStream, splitDocuments } from './parse-yaml.js';
+import { flattenDocument as flatten } from '../testing/positions.js';
 
-/** Values and the position index flattened to comparable `path → offset` entries. */
-function flatten(doc: ParsedDocument): unknown {
-  const out: Array<[string, unknown]> = [];
-  const walk = (v: unknown, path: string): void => {
-    if (v === null || typeof v !== 'object') return;
-    const pos = doc.positions.get(v);
-    out.push([`${path}#start`, pos?.start]);
-    if (Array.isArray(v)) v.forEach((x, i) => { out.push([`${path}[${i}]`, pos?.items?.[i]]); walk(x, `${path}[${i}]`); });
-    else for (const [k, x] of Object.entries(v)) { out.push([`${path}.${k}`, keyOffset(pos, k)]); walk(x, `${path}.${k}`); }
-  };
-  walk(doc.value, '');
-  return { value: doc.value, rootOffset: doc.value === undefined || doc.value === null ? 0 : doc.rootOffset, positions: out, issues: doc.issues };
-}
 
 function fastCoverage(text: string): { fast: number; total: number } {
   const parts = splitDocuments(text);

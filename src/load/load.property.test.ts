@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { DUMP_SCHEMA, dump } from 'js-yaml';
 import { describe, expect, test } from 'vitest';
 import { loadText } from './objects.js';
-import { keyOffset, parseYamlStream, type ParsedDocument } from './parse-yaml.js';
+import { parseYamlStream } from './parse-yaml.js';
+import { flattenDocument as flatten } from '../testing/positions.js';
 
 const fragment = fc.constantFrom(
   'apiVersion: v1\n', 'kind: Pod\n', 'metadata:\n', '  name: x\n', 'spec:\n', '  hostNetwork: true\n', '- ', '---\n', '...\n',
@@ -41,18 +42,6 @@ const value = fc.letrec((tie) => ({
   map: fc.dictionary(key, tie('node'), { maxKeys: 5 }),
 })).map;
 
-function flatten(doc: ParsedDocument): unknown {
-  const out: Array<[string, unknown]> = [];
-  const walk = (v: unknown, path: string): void => {
-    if (v === null || typeof v !== 'object') return;
-    const pos = doc.positions.get(v);
-    out.push([`${path}#start`, pos?.start]);
-    if (Array.isArray(v)) v.forEach((x, i) => { out.push([`${path}[${i}]`, pos?.items?.[i]]); walk(x, `${path}[${i}]`); });
-    else for (const [k, x] of Object.entries(v)) { out.push([`${path}.${k}`, keyOffset(pos, k)]); walk(x, `${path}.${k}`); }
-  };
-  walk(doc.value, '');
-  return { value: doc.value, positions: out, issues: doc.issues };
-}
 
 describe('both parse paths agree and round-trip', () => {
   test.for([
