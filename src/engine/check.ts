@@ -61,12 +61,16 @@ export function checkTexts(inputs: readonly InputText[], opts: CheckOptions = {}
   let suppressed = run.suppressed;
   const findings: Finding[] = [...run.findings];
   let unreadableInput = false;
+  // Load findings about an object (duplicate-object) honour its hostnet.dev/ignore annotation too.
+  const byIdentity = new Map<string, KubeObject>();
+  const identity = (file: string, kind: string, namespace: string | undefined, name: string): string => `${file}\u0000${kind}\u0000${namespace ?? ''}\u0000${name}`;
+  for (const o of objects) byIdentity.set(identity(o.source.file, o.kind, o.namespace, o.name), o);
   for (const f of loadIssues) {
     const id = f.ruleId as LoadIssueId;
     if (LOAD_ISSUES[id]?.unreadable) unreadableInput = true;
     if (!isEnabled(id, config)) continue;
-    if (f.object && objects.some((o) => o.source.file === f.file && o.name === f.object!.name && o.kind === f.object!.kind
-      && suppressionsOf(o).some((s) => s.rules.has(id) || s.rules.has('*')))) {
+    const o = f.object && byIdentity.get(identity(f.file, f.object.kind, f.object.namespace, f.object.name));
+    if (o && suppressionsOf(o).some((s) => s.rules.has(id) || s.rules.has('*'))) {
       suppressed++;
       continue;
     }

@@ -65,3 +65,15 @@ describe('runRules', () => {
     expect(runRules(model(other), [twoLevel], resolveConfig(undefined)).findings).toHaveLength(2);
   });
 });
+
+describe('checkTexts and load findings', () => {
+  test('duplicate-object honours the annotation on the copy it points at', async () => {
+    const { checkTexts } = await import('./check.js');
+    const cm = (ann: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: x\n${ann}`;
+    const plain = checkTexts([{ file: 'a.yaml', text: cm('') }, { file: 'b.yaml', text: cm('') }]);
+    expect(plain.findings.map((f) => f.ruleId)).toEqual(['duplicate-object']);
+    const ignored = checkTexts([{ file: 'a.yaml', text: cm('') }, { file: 'b.yaml', text: cm('  annotations: {hostnet.dev/ignore: duplicate-object}\n') }]);
+    expect(ignored.findings).toEqual([]);
+    expect(ignored.summary.suppressed).toBe(1);
+  });
+});
