@@ -52,6 +52,8 @@ export function resolvePlain(text: string): Scalar {
   const c = text.charCodeAt(0);
   // go-yaml's resolve table: only these first characters can start anything but a string.
   if (!MAYBE_SPECIAL[c]) return text;
+  // Every word in the tables is at most 5 characters; longer words starting with a letter are strings.
+  if (text.length > 5 && !(c >= 48 && c <= 57) && c !== 43 && c !== 45 && c !== 46) return text;
   if (NULLS.has(text)) return null;
   if (BOOL_TRUE.has(text)) return true;
   if (BOOL_FALSE.has(text)) return false;
