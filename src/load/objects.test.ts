@@ -23,9 +23,9 @@ describe('loadText', () => {
     const r = loadText('n.yaml', '- a\n- b\n---\nfoo: bar\n---\njust text\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n');
     expect(r.objects.map((o) => o.name)).toEqual(['s']);
     expect(r.issues.map((i) => [i.ruleId, i.line, i.message])).toEqual([
-      ['not-a-kubernetes-object', 1, 'The document 1 is a list, so it is not a Kubernetes object; hostnet skips it.'],
-      ['not-a-kubernetes-object', 4, 'The document 2 has no apiVersion and kind, so it is not a Kubernetes object; hostnet skips it.'],
-      ['not-a-kubernetes-object', 6, 'The document 3 is a plain value ("just text"), so it is not a Kubernetes object; hostnet skips it.'],
+      ['not-a-kubernetes-object', 1, 'Document 1 is a list, so it is not a Kubernetes object; hostnet skips it.'],
+      ['not-a-kubernetes-object', 4, 'Document 2 has no apiVersion and kind, so it is not a Kubernetes object; hostnet skips it.'],
+      ['not-a-kubernetes-object', 6, 'Document 3 is a plain value ("just text"), so it is not a Kubernetes object; hostnet skips it.'],
     ]);
   });
 

@@ -24,7 +24,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-const ORDINAL = (n: number): string => `document ${n + 1}`;
+const ORDINAL = (n: number): string => `Document ${n + 1}`;
 
 /** Parse one input's text and extract its objects. Bad input becomes findings; nothing throws. */
 export function loadText(file: string, rawText: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): LoadedText {
@@ -50,7 +50,7 @@ function extract(src: SourceFile, doc: ParsedDocument, value: unknown, basePath:
   const where = basePath.length === 0 ? ORDINAL(doc.index) : `${ORDINAL(doc.index)}, ${formatPath(basePath)}`;
   const skip = (why: string): void => {
     const p = locator.locate([]);
-    issues.push(loadIssue('not-a-kubernetes-object', `The ${where} ${why}, so it is not a Kubernetes object; hostnet skips it.`, src.file, p.line, p.column));
+    issues.push(loadIssue('not-a-kubernetes-object', `${where} ${why}, so it is not a Kubernetes object; hostnet skips it.`, src.file, p.line, p.column));
   };
   if (!isRecord(value)) {
     skip(Array.isArray(value) ? 'is a list' : `is a plain value (${JSON.stringify(value).slice(0, 40)})`);
