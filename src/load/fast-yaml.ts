@@ -326,11 +326,10 @@ class FastParser {
       while (t.charCodeAt(i) === SPACE) i++;
       const lineIndent = i - p;
       if (i >= le) {
-        if (contentIndent < 0 && lineIndent > ind + 0 && lineIndent > 0) {
-          // whitespace before the first content line: too subtle, let the event path decide
-          pendingEmpty.push('');
-          if (lineIndent > ind + 1) giveUp();
-        } else pendingEmpty.push(contentIndent >= 0 && lineIndent > contentIndent ? t.slice(p + contentIndent, le) : '');
+        // Spaces on a blank line before the first content line decide the indentation in subtle
+        // ways: leave those to the event path. After it, spaces beyond the indentation are content.
+        if (contentIndent < 0 && lineIndent > 0) giveUp();
+        pendingEmpty.push(contentIndent >= 0 && lineIndent > contentIndent ? t.slice(p + contentIndent, le) : '');
         p = le + 1;
         continue;
       }

@@ -1,5 +1,5 @@
 import { isWorkloadKind, POD_SPEC_PATH } from '../model/kinds.js';
-import { isRecord, type ContainerView } from '../model/pod-view.js';
+import { getPath as get, isRecord, type ContainerView } from '../model/pod-view.js';
 import { formatPath, type FieldPath, type KubeObject } from '../model/types.js';
 import { defineRule } from './define-rule.js';
 
@@ -21,15 +21,6 @@ const CONTAINER_WORDS: Readonly<Record<ContainerView['kind'], string>> = {
   initContainer: 'init container',
   ephemeralContainer: 'ephemeral container',
 };
-
-function get(root: unknown, path: FieldPath): unknown {
-  let node = root;
-  for (const seg of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string | number, unknown>)[seg];
-  }
-  return node;
-}
 
 function has(node: unknown, field: string): node is Record<string, unknown> {
   return isRecord(node) && Object.prototype.hasOwnProperty.call(node, field);
