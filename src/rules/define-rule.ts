@@ -82,7 +82,13 @@ export function formatMessage(template: string, data: Readonly<Record<string, st
   });
 }
 
-/** The semantics ids in a rule's sources (`VAL-8`, `KDNS-3`), which every finding cites as evidence. */
+/**
+ * An id of k8s-networking-semantics.md (`VAL-8`, `KDNS-3`): only that document's prefixes, so an
+ * upstream reference such as `KEP-5607` is never cited as one.
+ */
+export const SEMANTICS_ID = /^(PIPE|DEF|VAL|SCHED|DS|RT|PM|HIST|KP|EPS|KDNS|CDNS|DBG|PSA)-\d+$/;
+
+/** The semantics ids in a rule's sources, which every finding cites as evidence. */
 export function semanticsIds(sources: readonly string[]): string[] {
-  return sources.filter((s) => /^[A-Z]+-\d+$/.test(s));
+  return sources.filter((s) => SEMANTICS_ID.test(s));
 }
