@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ruleCatalog } from '../src/report/rule-catalog.js';
+import { SEMANTICS_ID } from '../src/rules/define-rule.js';
 import { RULES } from '../src/rules/index.js';
 import { runRule } from '../src/testing/rule-tester.js';
 import { GENERATED_FILES } from '../src/tools/generated-docs.js';
@@ -43,7 +44,7 @@ describe.for(RULES.map((r) => [r.id, r] as const))('%s', ([id, rule]) => {
   test('summary and messages are sentences; sources cite the semantics', () => {
     expect(rule.meta.summary).toMatch(/^[A-Z`a-z].*\.$/);
     for (const m of Object.values(rule.meta.messages)) expect(m).toMatch(/[.?]$/);
-    expect(rule.meta.sources.some((s) => /^[A-Z]+-\d+$/.test(s))).toBe(true);
+    expect(rule.meta.sources.some((s) => SEMANTICS_ID.test(s))).toBe(true);
   });
   test('its doc page has the headings in order', () => {
     const doc = docOf(id);

@@ -1,6 +1,7 @@
 /** `hostnet rules`: the rule list from metadata, and one rule's page (generated header + the doc's prose). */
 import { readFileSync } from 'node:fs';
 import { ruleCatalog, type CatalogEntry } from '../report/rule-catalog.js';
+import { SEMANTICS_ID } from '../rules/define-rule.js';
 
 const DOCS_DIR = new URL('../../docs/rules/', import.meta.url);
 
@@ -14,7 +15,7 @@ export function renderRuleList(format: 'text' | 'json' | 'markdown'): string {
 }
 
 export function markdownTable(entries: readonly CatalogEntry[]): string {
-  const rows = entries.map((e) => `| [\`${e.id}\`](../rules/${e.id}.md) | ${e.severity} | ${e.category} | ${e.summary} | ${e.sources.filter((s) => /^[A-Z]+-\d+$/.test(s)).join(', ')} |`);
+  const rows = entries.map((e) => `| [\`${e.id}\`](../rules/${e.id}.md) | ${e.severity} | ${e.category} | ${e.summary} | ${e.sources.filter((s) => SEMANTICS_ID.test(s)).join(', ')} |`);
   return ['| id | severity | kind | summary | semantics |', '|---|---|---|---|---|', ...rows, ''].join('\n');
 }
 
