@@ -5,6 +5,7 @@
 import type { Model } from '../model/model.js';
 import { suppressionsOf, type Suppression } from '../model/suppression.js';
 import { formatPath, refOf, type Finding, type KubeObject, type Severity } from '../model/types.js';
+import { simulations } from '../sim/simulations.js';
 import { formatMessage, semanticsIds, type AnyRule, type Report, type Visitors } from '../rules/define-rule.js';
 import { deepFreeze, type ResolvedConfig } from './config.js';
 
@@ -54,6 +55,7 @@ export function runRules(model: Model, rules: readonly AnyRule[], config: Resolv
   };
 
   const active: Array<{ rule: AnyRule; visitors: Visitors }> = [];
+  const sims = simulations(model);
   for (const rule of rules) {
     if (!isEnabled(rule.id, config)) continue;
     const setting = config.rules[rule.id];
@@ -83,7 +85,7 @@ export function runRules(model: Model, rules: readonly AnyRule[], config: Resolv
       });
     };
     try {
-      active.push({ rule, visitors: rule.create({ options, model, cluster: model.cluster, report }) });
+      active.push({ rule, visitors: rule.create({ options, model, cluster: model.cluster, sims, report }) });
     } catch (e) {
       bug(rule, e);
     }

@@ -5,6 +5,7 @@
  */
 import type { Cluster } from '../model/cluster.js';
 import type { Model } from '../model/model.js';
+import type { Simulations } from '../sim/simulations.js';
 import type { PodView } from '../model/pod-view.js';
 import type { FieldPath, KubeObject, RelatedLocation, Severity } from '../model/types.js';
 
@@ -48,6 +49,8 @@ export interface RuleContext<M extends string, O> {
   readonly options: Readonly<O>;
   readonly model: Model;
   readonly cluster: Cluster;
+  /** The simulations of this model, computed once on first use. Rules ask them; they never re-implement them. */
+  readonly sims: Simulations;
   report(r: Report<M>): void;
 }
 

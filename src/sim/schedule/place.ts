@@ -1,0 +1,188 @@
+/**
+ * Place a whole manifest set on a cluster, the way the controllers and kube-scheduler would if it
+ * were applied to an empty cluster in input order (`kubectl apply -f` creates objects in that
+ * order): each workload's pods in turn, a DaemonSet's pods node by node. Pods bound with
+ * `spec.nodeName` skip the scheduler and face the kubelet's admission check (SCHED-7).
+ * Pure and deterministic: the same input gives the same placement.
+ */
+import type { Cluster, ClusterNode } from '../../model/cluster.js';
+import type { PodView } from '../../model/pod-view.js';
+import type { CycleState, Snapshot, Status } from './framework.js';
+import type { PortHolder } from './host-port-info.js';
+import { daemonPodShape, nodeShouldRunDaemonPod, type ShouldRun } from './daemonset.js';
+import { NodeInfo } from './node-info.js';
+import { portConflicts } from './plugins/node-ports.js';
+import { KUBELET_ADMISSION_PLUGINS, STATIC_PLUGINS } from './registry.js';
+import { runFilterPlugins, Scheduler, type FitError, type ScheduleResult } from './schedule-one.js';
+import { podShapeOf, type PodShape, type SchedPod } from './sched-pod.js';
+
+export type PodPhase = 'Scheduled' | 'Pending' | 'Failed';
+
+/** On one node that rejected a pod for its ports: who holds them. */
+export interface PortBlock {
+  readonly node: string;
+  readonly holders: readonly PortHolder<SchedPod>[];
+}
+
+export interface PlacedPod {
+  readonly pod: SchedPod;
+  readonly phase: PodPhase;
+  readonly node?: string;
+  /** Pending: the scheduler's message, verbatim. */
+  readonly fitError?: FitError;
+  /** Failed: the kubelet's admission verdict for a pod bound with nodeName (SCHED-7). */
+  readonly admission?: { readonly node: string; readonly status: Status };
+  /** For pods rejected by NodePorts: the pods holding the ports, per node. */
+  readonly portBlocks: readonly PortBlock[];
+}
+
+export interface WorkloadPlacement {
+  readonly view: PodView;
+  /** The pods' shape (for DaemonSets, with the controller's tolerations). */
+  readonly shape: PodShape;
+  readonly pods: readonly PlacedPod[];
+  /** DaemonSets: the controller's verdict for every node (DS-1). */
+  readonly daemonNodes?: readonly ShouldRun[];
+}
+
+export interface Placement {
+  readonly cluster: Cluster;
+  readonly nodes: readonly NodeInfo[];
+  readonly workloads: readonly WorkloadPlacement[];
+  workloadOf(view: PodView): WorkloadPlacement | undefined;
+  /**
+   * Nodes the workload's pods may land on ignoring every other pod: for a DaemonSet the nodes
+   * DS-1 picks, otherwise the nodes the static filters (NodeUnschedulable, NodeName,
+   * TaintToleration, NodeAffinity) accept.
+   */
+  eligibleNodes(w: WorkloadPlacement): readonly ClusterNode[];
+  /** The snapshot at the end of placement, for further cycles (rollouts, explain). */
+  readonly snapshot: PlacementSnapshot;
+}
+
+export class PlacementSnapshot implements Snapshot {
+  readonly nodes: NodeInfo[];
+  readonly byName = new Map<string, NodeInfo>();
+  readonly nodesByShape = new Map<PodShape, Map<NodeInfo, number>>();
+  readonly antiAffinityShapes = new Set<PodShape>();
+
+  constructor(cluster: Cluster) {
+    this.nodes = cluster.nodes.map((n, i) => new NodeInfo(n, i));
+    for (const n of this.nodes) this.byName.set(n.name, n);
+  }
+
+  bind(pod: SchedPod, node: NodeInfo): void {
+    node.addPod(pod);
+    let m = this.nodesByShape.get(pod.shape);
+    if (!m) this.nodesByShape.set(pod.shape, (m = new Map()));
+    m.set(node, (m.get(node) ?? 0) + 1);
+    if (pod.shape.podAntiAffinity.length > 0) this.antiAffinityShapes.add(pod.shape);
+  }
+
+  unbind(pod: SchedPod, node: NodeInfo): void {
+    if (!node.removePod(pod)) return;
+    const m = this.nodesByShape.get(pod.shape);
+    if (!m) return;
+    const c = (m.get(node) ?? 0) - 1;
+    if (c > 0) m.set(node, c);
+    else m.delete(node);
+    if (m.size === 0) {
+      this.nodesByShape.delete(pod.shape);
+      this.antiAffinityShapes.delete(pod.shape);
+    }
+  }
+}
+
+function portBlocksOf(pod: SchedPod, result: ScheduleResult, snapshot: PlacementSnapshot): PortBlock[] {
+  const out: PortBlock[] = [];
+  for (const [name, status] of result.statuses) {
+    if (status.plugin !== 'NodePorts') continue;
+    const node = snapshot.byName.get(name)!;
+    out.push({ node: name, holders: portConflicts(pod, node) });
+  }
+  return out.sort((a, b) => snapshot.byName.get(a.node)!.index - snapshot.byName.get(b.node)!.index);
+}
+
+/** Place one pod with the scheduler (or the kubelet, for nodeName pods) and bind it where it fits. */
+export function placePod(pod: SchedPod, scheduler: Scheduler, snapshot: PlacementSnapshot): PlacedPod {
+  const nodeName = pod.shape.nodeName;
+  if (nodeName !== undefined) {
+    const node = snapshot.byName.get(nodeName);
+    if (!node) {
+      // Bound to a node the cluster does not have: the pod waits for it forever.
+      const status: Status = { code: 'UnschedulableAndUnresolvable', reasons: [`node "${nodeName}" is not in the cluster`], plugin: 'NodeName' };
+      return { pod, phase: 'Pending', admission: { node: nodeName, status }, portBlocks: [] };
+    }
+    const status = runFilterPlugins(KUBELET_ADMISSION_PLUGINS, new Set(), new Map() as CycleState, pod, node);
+    if (status.code !== 'Success') {
+      const portBlocks = status.plugin === 'NodePorts' ? [{ node: nodeName, holders: portConflicts(pod, node) }] : [];
+      return { pod, phase: 'Failed', node: nodeName, admission: { node: nodeName, status }, portBlocks };
+    }
+    snapshot.bind(pod, node);
+    return { pod, phase: 'Scheduled', node: nodeName, portBlocks: [] };
+  }
+  const result = scheduler.schedule(pod);
+  if (result.node) {
+    snapshot.bind(pod, result.node);
+    return { pod, phase: 'Scheduled', node: result.node.name, portBlocks: [] };
+  }
+  return { pod, phase: 'Pending', fitError: result.fitError!, portBlocks: portBlocksOf(pod, result, snapshot) };
+}
+
+function podName(shape: PodShape, ordinal: number, total: number): string {
+  return total === 1 && shape.view.kind === 'Pod' ? shape.workload : `${shape.workload} (pod ${ordinal + 1} of ${total})`;
+}
+
+/** How many pods a workload runs at once, for kinds other than DaemonSet; 0 for CronJobs (no Job yet). */
+export function desiredPods(view: PodView): number {
+  if (view.kind === 'CronJob' || view.kind === 'DaemonSet') return 0;
+  const r = view.replicas ?? 1;
+  return Number.isInteger(r) && r > 0 ? Math.min(r, 100_000) : 0;
+}
+
+export function placeAll(views: readonly PodView[], cluster: Cluster): Placement {
+  const snapshot = new PlacementSnapshot(cluster);
+  const scheduler = new Scheduler(snapshot);
+  const workloads: WorkloadPlacement[] = [];
+  const byView = new Map<PodView, WorkloadPlacement>();
+
+  for (const view of views) {
+    const template = podShapeOf(view);
+    let w: WorkloadPlacement;
+    if (view.kind === 'DaemonSet') {
+      const shape = daemonPodShape(template);
+      const daemonNodes = cluster.nodes.map((n) => nodeShouldRunDaemonPod(template, n));
+      const targets = daemonNodes.filter((d) => d.shouldRun);
+      const pods = targets.map((d, i) =>
+        placePod({ shape, name: `${shape.workload} (pod for ${d.node.name})`, ordinal: i, pinnedTo: d.node.name, revision: 'current' }, scheduler, snapshot));
+      w = { view, shape, pods, daemonNodes };
+    } else {
+      const total = desiredPods(view);
+      const pods: PlacedPod[] = [];
+      for (let i = 0; i < total; i++) {
+        pods.push(placePod({ shape: template, name: podName(template, i, total), ordinal: i, revision: 'current' }, scheduler, snapshot));
+      }
+      w = { view, shape: template, pods };
+    }
+    workloads.push(w);
+    byView.set(view, w);
+  }
+
+  const eligibleCache = new Map<string, ClusterNode[]>();
+  const eligibleNodes = (w: WorkloadPlacement): readonly ClusterNode[] => {
+    if (w.daemonNodes) return w.daemonNodes.filter((d) => d.shouldRun).map((d) => d.node);
+    const s = w.shape;
+    const key = JSON.stringify([s.nodeName, s.nodeSelector, s.requiredNodeAffinity, s.tolerations]);
+    let hit = eligibleCache.get(key);
+    if (!hit) {
+      const probe: SchedPod = { shape: s, name: s.workload, ordinal: 0, revision: 'current' };
+      hit = snapshot.nodes
+        .filter((n) => runFilterPlugins(STATIC_PLUGINS, new Set(), new Map(), probe, n).code === 'Success')
+        .map((n) => n.node);
+      eligibleCache.set(key, hit);
+    }
+    return hit;
+  };
+
+  return { cluster, nodes: snapshot.nodes, workloads, workloadOf: (v) => byView.get(v), eligibleNodes, snapshot };
+}
