@@ -13,6 +13,7 @@ import { readInputs } from './load/read-inputs.js';
 import type { Cluster } from './model/cluster.js';
 import { DEFAULT_CLUSTER } from './model/default-cluster.js';
 import type { Finding } from './model/types.js';
+import type { AnyRule } from './rules/define-rule.js';
 
 export interface CheckApiOptions {
   /** A Cluster value, or the path of a cluster file (Node objects, KubeletConfiguration, ClusterProfile). */
@@ -20,6 +21,8 @@ export interface CheckApiOptions {
   readonly config?: ResolvedConfig;
   /** Supplies standard input for the path `-`. */
   readonly readStdin?: () => Promise<Uint8Array>;
+  /** The rules to run (default: all); `[]` only loads and models, as `hostnet simulate` does. */
+  readonly rules?: readonly AnyRule[];
 }
 
 /** Load a cluster file; its problems are findings (rule `invalid-cluster-file` and the load ids). */
@@ -56,6 +59,7 @@ export async function check(paths: readonly string[], options: CheckApiOptions =
   const unreadableFiles = new Set(read.issues.map((i) => i.file)).size;
   return checkTexts(read.inputs, {
     cluster, config, readIssues: [...preIssues, ...read.issues], fileCount: read.inputs.length + unreadableFiles,
+    ...(options.rules ? { rules: options.rules } : {}),
   });
 }
 

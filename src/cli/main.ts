@@ -17,6 +17,12 @@ import { renderGithub } from '../report/github.js';
 import { ruleCatalog } from '../report/rule-catalog.js';
 import { EXIT } from './exit-codes.js';
 import { renderRuleDoc, renderRuleList } from './rules-command.js';
+import { blockedByLines, renderNodeVerdicts, renderPlacementText, renderPodViewText, renderRolloutText } from './simulate-command.js';
+import { resolveWorkload } from './workload-ref.js';
+import { simulations } from '../sim/simulations.js';
+import type { WorkloadPlacement } from '../sim/schedule/place.js';
+import { hasRollout, playRollout } from '../sim/schedule/rollout.js';
+import { explainNodes, summarizePlacement, summarizeRollout } from '../sim/schedule/summary.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -119,6 +125,92 @@ async function runCheck(paths: string[], flags: CheckFlags): Promise<number> {
   return findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? EXIT.findings : EXIT.ok;
 }
 
+interface SimFlags {
+  output: 'text' | 'json';
+  cluster?: string;
+  config?: string;
+  namespace?: string;
+  rollout?: string[];
+  rollouts?: boolean;
+  exitZero?: boolean;
+}
+
+/** Load and model the manifests without rules; load problems go to stderr and the rest is simulated. */
+async function loadForSimulation(paths: string[], flags: SimFlags, command: string): Promise<{ result: Awaited<ReturnType<typeof check>>; badInput: boolean }> {
+  if (paths.length === 0) throw new UsageError(`Name the manifests: hostnet ${command} FILE|DIR|- (for example "hostnet ${command} deploy/").`);
+  const { config, issues, clusterFile } = loadConfig({ output: 'text', ...(flags.config ? { config: flags.config } : {}), ...(flags.cluster ? { cluster: flags.cluster } : {}) });
+  const result = await check(paths, { config, readStdin, rules: [], ...(clusterFile ? { cluster: clusterFile } : {}) });
+  const problems = [...issues, ...result.findings];
+  for (const f of problems) process.stderr.write(`${f.file}:${f.line}:${f.column}  ${f.severity}  ${f.message}  (${f.ruleId})\n`);
+  const badInput = result.unreadableInput || issues.length > 0 || problems.some((f) => f.ruleId === 'invalid-cluster-file' && f.severity === 'error');
+  return { result, badInput };
+}
+
+async function runSimulate(paths: string[], flags: SimFlags): Promise<number> {
+  const { result, badInput } = await loadForSimulation(paths, flags, 'simulate');
+  const model = result.model;
+  const placement = simulations(model).placement();
+  const targets: WorkloadPlacement[] = [];
+  for (const ref of flags.rollout ?? []) {
+    const r = resolveWorkload(ref, placement.workloads.map((w) => w.view), flags.namespace);
+    if ('error' in r) throw new UsageError(`--rollout ${r.error}`);
+    const w = placement.workloadOf(r.view)!;
+    if (!hasRollout(w)) throw new UsageError(`--rollout ${ref}: hostnet plays rollouts of Deployments and DaemonSets; a ${w.view.kind} is not rolled out that way.`);
+    targets.push(w);
+  }
+  if (flags.rollouts) for (const w of placement.workloads) if (hasRollout(w) && !targets.includes(w)) targets.push(w);
+  const rollouts = targets.map((w) => summarizeRollout(playRollout(placement, w)));
+  const summary = summarizePlacement(placement);
+  if (flags.output === 'json') {
+    await write(`${JSON.stringify({ version: 1, ...summary, rollouts }, null, 2)}\n`);
+  } else {
+    let out = renderPlacementText(summary);
+    for (const r of rollouts) out += `${flags.rollout?.length ? renderRolloutText(r) : renderRolloutText({ ...r, steps: r.outcome === 'stalled' ? r.steps.slice(-1) : [] })}\n`;
+    await write(out.replace(/\n+$/, '\n'));
+  }
+  if (badInput) return EXIT.usage;
+  if (flags.exitZero) return EXIT.ok;
+  const stuck = summary.totals.pending + summary.totals.failed > 0 || rollouts.some((r) => r.outcome === 'stalled');
+  return stuck ? EXIT.findings : EXIT.ok;
+}
+
+async function runExplain(ref: string, paths: string[], flags: SimFlags): Promise<number> {
+  const { result, badInput } = await loadForSimulation(paths, flags, `explain ${ref}`);
+  const model = result.model;
+  const views = model.podViews.filter((v) => !model.duplicates.has(v.object));
+  const r = resolveWorkload(ref, views, flags.namespace);
+  if ('error' in r) throw new UsageError(r.error);
+  const placement = simulations(model).placement();
+  const w = placement.workloadOf(r.view)!;
+  const verdicts = explainNodes(placement, w);
+  const summary = summarizePlacement(placement);
+  const mine = summary.workloads[placement.workloads.indexOf(w)]!;
+  const rollout = hasRollout(w) ? summarizeRollout(playRollout(placement, w)) : undefined;
+  if (flags.output === 'json') {
+    await write(`${JSON.stringify({ version: 1, workload: mine, nodes: verdicts, ...(rollout ? { rollout } : {}) }, null, 2)}\n`);
+  } else {
+    const lines = [...renderPodViewText(r.view), ''];
+    const running = mine.pods.filter((p) => p.phase === 'Scheduled');
+    lines.push(`Pods: ${running.length} of ${mine.pods.length} run${running.length > 0 ? ` (${running.map((p) => p.node).join(', ')})` : ''}.`);
+    for (const p of mine.pods.filter((x) => x.phase !== 'Scheduled')) {
+      lines.push(`  ${p.pod}: ${p.phase}. ${p.message ?? ''}`.trimEnd());
+      for (const l of blockedByLines(p.blockedBy)) lines.push(`    ${l}`);
+    }
+    lines.push('', ...renderNodeVerdicts(verdicts), '');
+    let out = `${lines.join('\n')}\n`;
+    if (rollout) out += renderRolloutText(rollout);
+    await write(out);
+  }
+  return badInput ? EXIT.usage : EXIT.ok;
+}
+
+const SIM_HELP = `
+Placement follows kube-scheduler's filter plugins (NodeUnschedulable, NodeName, TaintToleration,
+NodeAffinity, NodePorts, NodeResourcesFit, InterPodAffinity) and the DaemonSet controller, with
+their own messages. Workloads are placed in input order, as kubectl apply creates them; among the
+nodes that fit, hostnet picks the one with the fewest pods of the same workload, then the fewest
+pods. Rollouts assume a new pod is ready as soon as it is bound.`;
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('hostnet')
     .description('Make Kubernetes host networking predictable: find what the API server, scheduler, kubelet and DNS will do to hostNetwork, hostPort, hostIP and dnsPolicy workloads, offline, before you apply them.')
@@ -152,6 +244,43 @@ Exit codes: 0 nothing at or above --fail-on (default error), 1 findings,
 2 usage error or unreadable input, 3 a bug in hostnet.
 Suppress one finding with the annotation  hostnet.dev/ignore: "<rule-id>; <reason>".`)
     .action(async (paths: string[], flags: CheckFlags) => setExit(await runCheck(paths, flags)));
+
+  program.command('simulate')
+    .summary('place every workload like kube-scheduler and the DaemonSet controller; play rollouts')
+    .description('Place every pod of the manifests on the cluster, show which node holds which host ports, why pods stay Pending (and who holds the port they want), and play Deployment and DaemonSet rollouts step by step.')
+    .argument('[paths...]', 'files or directories, or - for stdin')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--cluster <file>', 'the cluster to place on (default: the embedded cluster)')
+    .option('--config <file>', 'configuration file (default: .hostnet.yaml, if present)')
+    .option('--rollout <kind/name>', 'play this workload\'s rollout step by step (repeatable)', list)
+    .option('--rollouts', 'play every Deployment and DaemonSet rollout and say which stall')
+    .option('-n, --namespace <namespace>', 'the namespace of the --rollout workload, when its name is in several')
+    .option('--exit-zero', 'exit 0 even when pods stay Pending or a rollout stalls')
+    .addHelpText('after', `
+Examples:
+  hostnet simulate deploy/                          where every pod lands
+  hostnet simulate deploy/ --rollout deploy/web     play one rollout step by step
+  hostnet simulate deploy/ --rollouts -o json       every rollout, machine-readable
+${SIM_HELP}
+
+Exit codes: 0 everything runs and every played rollout completes, 1 pods stay Pending or
+Failed or a rollout stalls, 2 usage error or unreadable input, 3 a bug in hostnet.`)
+    .action(async (paths: string[], flags: SimFlags) => setExit(await runSimulate(paths, flags)));
+
+  program.command('explain')
+    .summary('one workload, fully: its pods after defaulting, where they land, and why not elsewhere')
+    .argument('<kind/name>', 'the workload, as kubectl names it: deploy/web, ds/node-agent, pod/debug')
+    .argument('[paths...]', 'files or directories, or - for stdin')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--cluster <file>', 'the cluster to place on (default: the embedded cluster)')
+    .option('--config <file>', 'configuration file (default: .hostnet.yaml, if present)')
+    .option('-n, --namespace <namespace>', 'the workload\'s namespace, when its name is in several')
+    .addHelpText('after', `
+Examples:
+  hostnet explain ds/nginx-ingress deploy/          why the DaemonSet skips or fits each node
+  hostnet explain deploy/web -n shop k8s/ -o json
+${SIM_HELP}`)
+    .action(async (ref: string, paths: string[], flags: SimFlags) => setExit(await runExplain(ref, paths, flags)));
 
   program.command('rules')
     .summary('list the rules, or print one rule\'s documentation')
