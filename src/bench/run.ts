@@ -2,7 +2,9 @@
  * `npm run bench`: ratios measured in one run on this machine (DESIGN.md "Performance").
  *  - check on 10k generated objects: objects/s end to end (≥ 10,000), its time over a bare js-yaml
  *    parse of the same bytes (≤ 2×), peak RSS of a fresh process doing it (≤ 300 MB);
- *  - the same on ../shared/corpus, reported (no budget: it is 7.5 MB of mostly CRDs).
+ *  - the same on ../shared/corpus, reported (no budget: it is 7.5 MB of mostly CRDs);
+ *  - scheduling 10k pods on 5k nodes with host ports, affinity and taints (≥ 5,000 pods/s), and a
+ *    hostNetwork DaemonSet with maxSurge on 5k nodes whose rollout is found stuck (< 1 s).
  * "parse" is js-yaml 5 loadAll of the same bytes, timed in this process and, for RSS, in its own.
  * Exits 1 when a budget is missed.
  */
@@ -13,6 +15,11 @@ import { loadAll } from 'js-yaml';
 import { readInputs } from '../load/read-inputs.js';
 import { checkTexts } from '../engine/check.js';
 import { generateCorpus } from './generate.js';
+import { benchCluster, benchWorkloads, SURGE_DAEMONSET } from './schedule.js';
+import { loadText } from '../load/objects.js';
+import { buildModel } from '../model/model.js';
+import { placeAll } from '../sim/schedule/place.js';
+import { playRollout } from '../sim/schedule/rollout.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const OUT = join(ROOT, '.bench-out');
@@ -76,6 +83,40 @@ writeFileSync(generated, generateCorpus(10_000));
 const rows: Array<[string, Measured]> = [['generated 10k', await measure('generated 10k', [generated])]];
 if (existsSync(CORPUS)) rows.push(['shared corpus', await measure('shared corpus', [CORPUS])]);
 
+/** Scheduling: placement of 10k pods on 5k nodes, and a stuck DaemonSet surge on 5k nodes. */
+function measureScheduling(): { pods: number; pending: number; placeMs: number; dsMs: number; dsOutcome: string; dsMessage: string } {
+  const cluster = benchCluster(5000);
+  const model = buildModel(loadText('bench-schedule.yaml', benchWorkloads(10_000)).objects, cluster);
+  const place: number[] = [];
+  let pods = 0;
+  let pending = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    progress(`scheduling 10k pods on 5k nodes: round ${r + 1}/${ROUNDS}`);
+    place.push(time(() => {
+      const p = placeAll(model.podViews, cluster);
+      pods = p.workloads.reduce((a, w) => a + w.pods.length, 0);
+      pending = p.workloads.reduce((a, w) => a + w.pods.filter((x) => x.phase !== 'Scheduled').length, 0);
+    }));
+  }
+  const dsModel = buildModel(loadText('bench-daemonset.yaml', SURGE_DAEMONSET).objects, cluster);
+  const ds: number[] = [];
+  let dsOutcome = '';
+  let dsMessage = '';
+  for (let r = 0; r < ROUNDS; r++) {
+    progress(`DaemonSet surge rollout on 5k nodes: round ${r + 1}/${ROUNDS}`);
+    ds.push(time(() => {
+      const p = placeAll(dsModel.podViews, cluster);
+      const result = playRollout(p, p.workloads[0]!);
+      dsOutcome = result.outcome;
+      dsMessage = result.waiting[0]?.fitError?.message ?? '';
+    }));
+  }
+  progress('');
+  return { pods, pending, placeMs: median(place), dsMs: median(ds), dsOutcome, dsMessage };
+}
+
+const sched = measureScheduling();
+
 let failed = false;
 const line = (s: string): void => { process.stdout.write(`${s}\n`); };
 line('workload        objects  findings  parse ms  check ms  objects/s  check/parse  RSS MB check  RSS MB parse');
@@ -87,6 +128,10 @@ const budgets: Array<[string, boolean, string]> = [
   ['objects/s ≥ 10,000', g.objects / (g.checkMs / 1000) >= 10_000, `${Math.round(g.objects / (g.checkMs / 1000))}`],
   ['check ≤ 2× bare parse', g.checkMs / g.parseMs <= 2, `${(g.checkMs / g.parseMs).toFixed(2)}×`],
   ['peak RSS ≤ 300 MB', g.rssMB <= 300, `${g.rssMB.toFixed(0)} MB`],
+  ['scheduling 10k pods on 5k nodes ≥ 5,000 pods/s', sched.pods / (sched.placeMs / 1000) >= 5000,
+    `${Math.round(sched.pods / (sched.placeMs / 1000))} pods/s (${sched.pods} pods, ${sched.pending} pending, ${sched.placeMs.toFixed(0)} ms)`],
+  ['5k-node DaemonSet surge rollout found stuck < 1 s', sched.dsOutcome === 'stalled' && sched.dsMs < 1000,
+    `${sched.dsOutcome} in ${sched.dsMs.toFixed(0)} ms (placement included): ${sched.dsMessage}`],
 ];
 line('');
 for (const [name, ok, got] of budgets) {

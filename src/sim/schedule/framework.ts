@@ -41,6 +41,7 @@ export type CycleState = Map<string, unknown>;
 /** The nodes as they are when a pod is scheduled. */
 export interface Snapshot {
   readonly nodes: readonly NodeInfo[];
+  nodeByName(name: string): NodeInfo | undefined;
   /** Where the pods of each shape run, and how many on each node: affinity reads this, not every pod. */
   readonly nodesByShape: ReadonlyMap<PodShape, ReadonlyMap<NodeInfo, number>>;
   /** The placed shapes with required pod anti-affinity, which every incoming pod is checked against. */

@@ -79,6 +79,10 @@ export class PlacementSnapshot implements Snapshot {
     if (pod.shape.podAntiAffinity.length > 0) this.antiAffinityShapes.add(pod.shape);
   }
 
+  nodeByName(name: string): NodeInfo | undefined {
+    return this.byName.get(name);
+  }
+
   unbind(pod: SchedPod, node: NodeInfo): void {
     if (!node.removePod(pod)) return;
     const m = this.nodesByShape.get(pod.shape);
@@ -113,7 +117,7 @@ export function placePod(pod: SchedPod, scheduler: Scheduler, snapshot: Placemen
       const status: Status = { code: 'UnschedulableAndUnresolvable', reasons: [`node "${nodeName}" is not in the cluster`], plugin: 'NodeName' };
       return { pod, phase: 'Pending', admission: { node: nodeName, status }, portBlocks: [] };
     }
-    const status = runFilterPlugins(KUBELET_ADMISSION_PLUGINS, new Set(), new Map() as CycleState, pod, node);
+    const status = runFilterPlugins(KUBELET_ADMISSION_PLUGINS, new Map() as CycleState, pod, node);
     if (status.code !== 'Success') {
       const portBlocks = status.plugin === 'NodePorts' ? [{ node: nodeName, holders: portConflicts(pod, node) }] : [];
       return { pod, phase: 'Failed', node: nodeName, admission: { node: nodeName, status }, portBlocks };
@@ -177,7 +181,7 @@ export function placeAll(views: readonly PodView[], cluster: Cluster): Placement
     if (!hit) {
       const probe: SchedPod = { shape: s, name: s.workload, ordinal: 0, revision: 'current' };
       hit = snapshot.nodes
-        .filter((n) => runFilterPlugins(STATIC_PLUGINS, new Set(), new Map(), probe, n).code === 'Success')
+        .filter((n) => runFilterPlugins(STATIC_PLUGINS, new Map(), probe, n).code === 'Success')
         .map((n) => n.node);
       eligibleCache.set(key, hit);
     }

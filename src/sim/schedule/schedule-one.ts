@@ -8,12 +8,14 @@
  */
 import { SUCCESS, type CycleState, type FilterPlugin, type Snapshot, type Status } from './framework.js';
 import type { NodeInfo } from './node-info.js';
-import { FILTER_PLUGINS } from './registry.js';
+import { FILTER_PLUGINS, STATIC_PLUGINS } from './registry.js';
 import type { SchedPod } from './sched-pod.js';
 
 export interface Diagnosis {
-  /** The status of every node that was rejected, by node name. */
+  /** The status of every node that was filtered and rejected, by node name. */
   readonly nodeToStatus: Map<string, Status>;
+  /** Nodes a PreFilter ruled out, sharing one status (upstream's SetAbsentNodesStatus). */
+  absent?: { readonly status: Status; readonly count: number };
   /** Set when a PreFilter rejected the pod on every node. */
   preFilterMsg?: string;
 }
@@ -28,7 +30,7 @@ export interface FitError {
 export interface ScheduleResult {
   readonly node?: NodeInfo;
   readonly fitError?: FitError;
-  /** Every node whose filters ran, with its status: feasible ones are Success. */
+  /** The nodes whose filters rejected the pod; with `findAll`, every candidate node, feasible ones as Success. */
   readonly statuses: ReadonlyMap<string, Status>;
 }
 
@@ -55,6 +57,9 @@ export function fitErrorMessage(numAllNodes: number, diagnosis: Diagnosis): stri
   for (const status of diagnosis.nodeToStatus.values()) {
     for (const r of status.reasons) histogram.set(r, (histogram.get(r) ?? 0) + 1);
   }
+  if (diagnosis.absent && diagnosis.absent.count > 0) {
+    for (const r of diagnosis.absent.status.reasons) histogram.set(r, (histogram.get(r) ?? 0) + diagnosis.absent.count);
+  }
   const parts = [...histogram].map(([reason, n]) => `${n} ${reason}`);
   // Go's sort.Strings: byte order, so "10 node(s)…" sorts before "2 node(s)…" as upstream prints it.
   parts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -63,11 +68,10 @@ export function fitErrorMessage(numAllNodes: number, diagnosis: Diagnosis): stri
 }
 
 /** Run the filter plugins on one node; the first that says no decides. */
-export function runFilterPlugins(plugins: readonly FilterPlugin[], skipped: ReadonlySet<string>, state: CycleState, pod: SchedPod, node: NodeInfo): Status {
-  for (const pl of plugins) {
-    if (skipped.has(pl.name)) continue;
-    const s = pl.filter(state, pod, node);
-    if (s.code !== 'Success' && s.code !== 'Skip') return s;
+export function runFilterPlugins(plugins: readonly FilterPlugin[], state: CycleState, pod: SchedPod, node: NodeInfo): Status {
+  for (let i = 0; i < plugins.length; i++) {
+    const s = plugins[i]!.filter(state, pod, node);
+    if (s !== SUCCESS && s.code !== 'Success' && s.code !== 'Skip') return s;
   }
   return SUCCESS;
 }
@@ -102,10 +106,37 @@ export class Scheduler {
   private nextStartNodeIndex = 0;
   private readonly plugins: readonly FilterPlugin[];
   private readonly percentage: number;
+  /** The leading plugins whose verdict depends only on the pod spec and the node. */
+  private readonly staticPrefix: readonly FilterPlugin[];
+  /** Their verdicts per node, by the pod fields they read: most pods share a handful of these. */
+  private readonly staticVerdicts = new Map<string, Status[]>();
+  private readonly staticKeys = new WeakMap<object, string>();
 
   constructor(private readonly snapshot: Snapshot, options: SchedulerOptions = {}) {
     this.plugins = options.plugins ?? FILTER_PLUGINS;
     this.percentage = options.percentageOfNodesToScore ?? 0;
+    const prefix: FilterPlugin[] = [];
+    for (const pl of this.plugins) {
+      if (!STATIC_PLUGINS.includes(pl)) break;
+      prefix.push(pl);
+    }
+    this.staticPrefix = prefix;
+  }
+
+  /** The static plugins' verdict for every node, computed once per distinct set of pod fields they read. */
+  private staticVerdictsFor(pod: SchedPod, state: CycleState): Status[] {
+    const shape = pod.shape;
+    let key = this.staticKeys.get(shape);
+    if (key === undefined) {
+      key = JSON.stringify([shape.nodeName, shape.nodeSelector, shape.requiredNodeAffinity, shape.tolerations]);
+      this.staticKeys.set(shape, key);
+    }
+    let verdicts = this.staticVerdicts.get(key);
+    if (!verdicts) {
+      verdicts = this.snapshot.nodes.map((n) => runFilterPlugins(this.staticPrefix, state, pod, n));
+      this.staticVerdicts.set(key, verdicts);
+    }
+    return verdicts;
   }
 
   /**
@@ -116,7 +147,6 @@ export class Scheduler {
     const all = this.snapshot.nodes;
     const state: CycleState = new Map();
     const diagnosis: Diagnosis = { nodeToStatus: new Map() };
-    const statuses = new Map<string, Status>();
     const skipped = new Set<string>();
     let candidates: readonly NodeInfo[] = all;
     const narrowedBy: string[] = [];
@@ -134,32 +164,49 @@ export class Scheduler {
       }
       if (r.nodeNames) {
         narrowedBy.push(pl.name);
-        candidates = candidates.filter((n) => r.nodeNames!.has(n.name));
+        const names = r.nodeNames;
+        candidates = candidates === all
+          ? [...names].map((n) => this.snapshot.nodeByName(n)).filter((n): n is NodeInfo => n !== undefined).sort((a, b) => a.index - b.index)
+          : candidates.filter((n) => names.has(n.name));
       }
     }
     if (narrowedBy.length > 0) {
       // Nodes a PreFilter ruled out get one shared status, as SetAbsentNodesStatus gives them.
-      const absent: Status = { code: 'UnschedulableAndUnresolvable', reasons: [`node(s) didn't satisfy plugin(s) [${narrowedBy.sort().join(' ')}]`], plugin: narrowedBy[0]! };
-      const kept = new Set(candidates);
-      for (const n of all) if (!kept.has(n)) diagnosis.nodeToStatus.set(n.name, absent);
+      const status: Status = { code: 'UnschedulableAndUnresolvable', reasons: [`node(s) didn't satisfy plugin(s) [${narrowedBy.sort().join(' ')}]`], plugin: narrowedBy[0]! };
+      diagnosis.absent = { status, count: all.length - candidates.length };
     }
+    // Pods that may go anywhere read the static verdicts from the cache; pinned pods filter their few nodes.
+    const cached = candidates === all && pod.pinnedTo === undefined && this.staticPrefix.length > 0 ? this.staticVerdictsFor(pod, state) : undefined;
+    const plugins = this.plugins.filter((pl) => !skipped.has(pl.name) && !(cached && this.staticPrefix.includes(pl)));
 
     const n = candidates.length;
     const toFind = findAll ? n : numFeasibleNodesToFind(n, this.percentage);
     const feasible: NodeInfo[] = [];
+    // Rejections are kept as a list and turned into the status map only when someone reads it.
+    const rejected: Array<[NodeInfo, Status]> = [];
     let processed = 0;
     for (let i = 0; i < n && feasible.length < toFind; i++) {
       const node = candidates[(this.nextStartNodeIndex + i) % n]!;
       processed++;
-      const s = runFilterPlugins(this.plugins, skipped, state, pod, node);
-      statuses.set(node.name, s);
+      const pre = cached?.[node.index];
+      const s = pre !== undefined && pre !== SUCCESS ? pre : runFilterPlugins(plugins, state, pod, node);
       if (s.code === 'Success') feasible.push(node);
-      else diagnosis.nodeToStatus.set(node.name, s);
+      else rejected.push([node, s]);
     }
     if (all.length > 0) this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % all.length;
-    for (const [name, s] of diagnosis.nodeToStatus) if (!statuses.has(name)) statuses.set(name, s);
-    if (feasible.length === 0) return { fitError: this.fitError(diagnosis), statuses };
-    return { node: selectHost(pod, feasible, this.snapshot), statuses };
+    const statusMap = (): Map<string, Status> => {
+      for (const [node, s] of rejected) diagnosis.nodeToStatus.set(node.name, s);
+      return diagnosis.nodeToStatus;
+    };
+    if (feasible.length === 0) {
+      const statuses = statusMap();
+      return { fitError: this.fitError(diagnosis), statuses };
+    }
+    const node = selectHost(pod, feasible, this.snapshot);
+    if (!findAll) return { node, statuses: new Map() };
+    const statuses = statusMap();
+    for (const f of feasible) statuses.set(f.name, SUCCESS);
+    return { node, statuses };
   }
 
   private fitError(diagnosis: Diagnosis): FitError {

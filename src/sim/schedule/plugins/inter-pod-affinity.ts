@@ -15,12 +15,15 @@ export const ErrReasonAntiAffinityRulesNotMatch = "node(s) didn't match pod anti
 
 const STATE_KEY = `PreFilter${Name}`;
 
+/** Topology values per topology key: `kubernetes.io/hostname` → {worker-1, worker-2}. */
+type Pairs = Map<string, Set<string>>;
+
 interface PreFilterState {
   /** Topology pairs where a placed pod's anti-affinity rejects the incoming pod. */
-  readonly existingAnti: Set<string>;
-  /** Per incoming affinity term, the topology pairs that hold a matching pod. */
+  readonly existingAnti: Pairs;
+  /** Per incoming affinity term, the topology values that hold a matching pod. */
   readonly affinity: Set<string>[];
-  /** Per incoming anti-affinity term, the topology pairs that hold a matching pod. */
+  /** Per incoming anti-affinity term, the topology values that hold a matching pod. */
   readonly anti: Set<string>[];
   readonly anyAffinityMatch: boolean;
   readonly selfMatchesAllAffinity: boolean;
@@ -31,19 +34,17 @@ export function termMatches(term: PodAffinityTerm, target: PodShape): boolean {
   return term.selector.matches(target.labels);
 }
 
-const pair = (key: string, node: NodeInfo): string | undefined => {
-  const v = node.node.labels[key];
-  return v === undefined ? undefined : `${key}=${v}`;
-};
+const valueOf = (key: string, node: NodeInfo): string | undefined => node.node.labels[key];
 
-function pairsOf(term: PodAffinityTerm, snapshot: Snapshot): Set<string> {
+/** The topology values (of the term's key) of the nodes holding a pod the term matches. */
+function valuesOf(term: PodAffinityTerm, snapshot: Snapshot): Set<string> {
   const out = new Set<string>();
   for (const [shape, nodes] of snapshot.nodesByShape) {
     if (!termMatches(term, shape)) continue;
     for (const [node, count] of nodes) {
       if (count <= 0) continue;
-      const p = pair(term.topologyKey, node);
-      if (p) out.add(p);
+      const v = valueOf(term.topologyKey, node);
+      if (v !== undefined) out.add(v);
     }
   }
   return out;
@@ -56,7 +57,7 @@ export const interPodAffinity: FilterPlugin = {
     if (shape.podAffinity.length === 0 && shape.podAntiAffinity.length === 0 && snapshot.antiAffinityShapes.size === 0) {
       return { status: SKIP };
     }
-    const existingAnti = new Set<string>();
+    const existingAnti: Pairs = new Map();
     for (const other of snapshot.antiAffinityShapes) {
       const nodes = snapshot.nodesByShape.get(other);
       if (!nodes) continue;
@@ -64,13 +65,18 @@ export const interPodAffinity: FilterPlugin = {
         if (!termMatches(term, shape)) continue;
         for (const [node, count] of nodes) {
           if (count <= 0) continue;
-          const p = pair(term.topologyKey, node);
-          if (p) existingAnti.add(p);
+          const v = valueOf(term.topologyKey, node);
+          if (v === undefined) continue;
+          let set = existingAnti.get(term.topologyKey);
+          if (!set) existingAnti.set(term.topologyKey, (set = new Set()));
+          set.add(v);
         }
       }
     }
-    const affinity = shape.podAffinity.map((t) => pairsOf(t, snapshot));
-    const anti = shape.podAntiAffinity.map((t) => pairsOf(t, snapshot));
+    // Nothing can reject this pod: skip the per-node Filter, as upstream's PreFilter does.
+    if (existingAnti.size === 0 && shape.podAffinity.length === 0 && shape.podAntiAffinity.length === 0) return { status: SKIP };
+    const affinity = shape.podAffinity.map((t) => valuesOf(t, snapshot));
+    const anti = shape.podAntiAffinity.map((t) => valuesOf(t, snapshot));
     const s: PreFilterState = {
       existingAnti, affinity, anti,
       anyAffinityMatch: affinity.some((x) => x.size > 0),
@@ -82,21 +88,21 @@ export const interPodAffinity: FilterPlugin = {
   filter(state, pod, node) {
     const s = state.get(STATE_KEY) as PreFilterState | undefined;
     if (!s) throw new Error('hostnet bug: InterPodAffinity Filter ran without its PreFilter');
-    for (const p of s.existingAnti) {
-      const key = p.slice(0, p.indexOf('='));
-      if (pair(key, node) === p) return unschedulable(Name, ErrReasonExistingAntiAffinityRulesNotMatch);
+    for (const [key, values] of s.existingAnti) {
+      const v = valueOf(key, node);
+      if (v !== undefined && values.has(v)) return unschedulable(Name, ErrReasonExistingAntiAffinityRulesNotMatch);
     }
     const shape = pod.shape;
     for (let i = 0; i < shape.podAntiAffinity.length; i++) {
-      const p = pair(shape.podAntiAffinity[i]!.topologyKey, node);
-      if (p !== undefined && s.anti[i]!.has(p)) return unschedulable(Name, ErrReasonAntiAffinityRulesNotMatch);
+      const v = valueOf(shape.podAntiAffinity[i]!.topologyKey, node);
+      if (v !== undefined && s.anti[i]!.has(v)) return unschedulable(Name, ErrReasonAntiAffinityRulesNotMatch);
     }
     if (shape.podAffinity.length > 0) {
       // The first pod of a group whose affinity points at itself may go anywhere the key exists.
       const first = !s.anyAffinityMatch && s.selfMatchesAllAffinity;
       for (let i = 0; i < shape.podAffinity.length; i++) {
-        const p = pair(shape.podAffinity[i]!.topologyKey, node);
-        if (p === undefined || (!first && !s.affinity[i]!.has(p))) return unschedulable(Name, ErrReasonAffinityRulesNotMatch);
+        const v = valueOf(shape.podAffinity[i]!.topologyKey, node);
+        if (v === undefined || (!first && !s.affinity[i]!.has(v))) return unschedulable(Name, ErrReasonAffinityRulesNotMatch);
       }
     }
     return SUCCESS;

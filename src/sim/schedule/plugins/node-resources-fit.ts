@@ -10,8 +10,13 @@ export const Name = 'NodeResourcesFit';
 export const nodeResourcesFit: FilterPlugin = {
   name: Name,
   filter(_state, pod, node) {
-    const reasons: string[] = [];
     const a = node.allocatable;
+    const r0 = pod.shape.requests;
+    const u0 = node.requested;
+    // The common case, decided without allocating.
+    if (node.pods.length + 1 <= a.pods && r0.milliCPU <= a.milliCPU - u0.milliCPU && r0.memory <= a.memory - u0.memory
+      && r0.ephemeralStorage <= a.ephemeralStorage - u0.ephemeralStorage) return SUCCESS;
+    const reasons: string[] = [];
     if (node.pods.length + 1 > a.pods) reasons.push('Too many pods');
     const r = pod.shape.requests;
     const used = node.requested;

@@ -32,6 +32,7 @@ export function untoleratedTaintReason(taint: Taint): string {
 export const taintToleration: FilterPlugin = {
   name: Name,
   filter(_state, pod, node) {
+    if (node.node.taints.length === 0) return SUCCESS;
     const taint = untoleratedTaint(node.node.taints, pod.shape.tolerations);
     return taint ? unresolvable(Name, untoleratedTaintReason(taint)) : SUCCESS;
   },
