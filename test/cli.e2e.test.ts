@@ -146,3 +146,78 @@ describe('hostnet rules and hostnet cluster', () => {
     expect(r.stdout).toContain('Exit codes:');
   });
 });
+
+const INGRESS_PAIR = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: nginx-ingress, namespace: nginx-ingress}
+spec:
+  selector: {matchLabels: {app: nginx-ingress}}
+  template:
+    metadata: {labels: {app: nginx-ingress}}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx/nginx-ingress
+        ports: [{containerPort: 80, hostPort: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        ports: [{containerPort: 80, hostPort: 80}]
+`;
+
+describe('hostnet simulate and hostnet explain', () => {
+  test('simulate prints the table, the scheduler message and who holds the port, and exits 1 for Pending pods', () => {
+    const d = dir({ 'pair.yaml': INGRESS_PAIR });
+    const r = run(['simulate', join(d, 'pair.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('4 nodes): 5 pods, 3 scheduled, 2 pending, 0 failed.');
+    expect(r.stdout).toMatch(/DaemonSet nginx-ingress\/nginx-ingress +0\.0\.0\.0:80\/TCP +- +1 +1 +1 +0/);
+    expect(r.stdout).toContain('0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 node(s) didn\'t have free ports for the requested pod ports.');
+    expect(r.stdout).toContain(`worker-1, worker-2, worker-3: 0.0.0.0:80/TCP is held by DaemonSet nginx-ingress/nginx-ingress (${join(d, 'pair.yaml')}:1).`);
+    expect(run(['simulate', join(d, 'pair.yaml'), '--exit-zero']).code).toBe(0);
+  });
+
+  test('simulate -o json with --rollout plays the rollout step by step', () => {
+    const d = dir({ 'ds.yaml': INGRESS_PAIR.split('---\n')[0]!.replace('spec:\n  selector', 'spec:\n  updateStrategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}\n  selector') });
+    const r = run(['simulate', join(d, 'ds.yaml'), '--rollout', 'ds/nginx-ingress', '-o', 'json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { totals: { pending: number }; rollouts: Array<{ outcome: string; maxSurge: number; steps: Array<{ events: Array<{ action: string; message?: string }> }> }> };
+    expect(out.totals.pending).toBe(0);
+    expect(out.rollouts[0]!.outcome).toBe('stalled');
+    expect(out.rollouts[0]!.maxSurge).toBe(1);
+    const wait = out.rollouts[0]!.steps.at(-1)!.events.find((e) => e.action === 'wait');
+    expect(wait?.message).toBe("0/4 nodes are available: 1 node(s) didn't have free ports for the requested pod ports, 3 node(s) didn't satisfy plugin(s) [NodeAffinity].");
+  });
+
+  test('explain shows each node\'s verdict and the filter that said no', () => {
+    const d = dir({ 'pair.yaml': INGRESS_PAIR });
+    const r = run(['explain', 'deploy/web', join(d, 'pair.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('control-plane-1: no, TaintToleration: node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }');
+    expect(r.stdout).toContain("worker-2: no, NodePorts: node(s) didn't have free ports for the requested pod ports");
+    const json = JSON.parse(run(['explain', 'deploy/web', join(d, 'pair.yaml'), '-o', 'json']).stdout) as { nodes: Array<{ node: string; feasible: boolean; plugin?: string }> };
+    expect(json.nodes.map((n) => `${n.node}:${n.feasible}:${n.plugin}`)).toEqual([
+      'control-plane-1:false:TaintToleration', 'worker-1:false:NodePorts', 'worker-2:false:NodePorts', 'worker-3:false:NodePorts',
+    ]);
+  });
+
+  test('an unknown workload or a bad reference is a usage error with a sentence', () => {
+    const d = dir({ 'pair.yaml': INGRESS_PAIR });
+    const missing = run(['explain', 'deploy/nope', join(d, 'pair.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no Deployment named nope in the manifests. The Deployments loaded are: default/web.');
+    const bad = run(['simulate', join(d, 'pair.yaml'), '--rollout', 'web']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('name a workload as kind/name');
+  });
+});
