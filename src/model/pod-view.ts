@@ -164,7 +164,11 @@ function replicasOf(kind: WorkloadKind, raw: Record<string, unknown>): number | 
   switch (kind) {
     case 'Pod': return 1;
     case 'DaemonSet': case 'CronJob': return undefined;
-    case 'Job': return typeof spec.parallelism === 'number' ? spec.parallelism : 1;
+    case 'Job': {
+      // The Job controller runs min(parallelism, completions) pods at once; parallelism defaults to 1.
+      const parallelism = typeof spec.parallelism === 'number' ? spec.parallelism : 1;
+      return typeof spec.completions === 'number' ? Math.min(parallelism, spec.completions) : parallelism;
+    }
     default: return typeof spec.replicas === 'number' ? spec.replicas : 1;
   }
 }

@@ -4,35 +4,47 @@
  */
 import type { AnyRule } from './define-rule.js';
 import clusterFirstWithHostNetWithoutHostNetwork from './cluster-first-with-host-net-without-host-network.js';
+import daemonsetSkipsNodes from './daemonset-skips-nodes.js';
 import dnsConfigLimits from './dns-config-limits.js';
 import dnsNoneWithoutNameservers from './dns-none-without-nameservers.js';
 import duplicateHostPort from './duplicate-host-port.js';
 import hostNetworkClusterDns from './host-network-cluster-dns.js';
 import hostNetworkPrivileges from './host-network-privileges.js';
 import hostNetworkSysctl from './host-network-sysctl.js';
+import hostPortConflict from './host-port-conflict.js';
+import hostPortInNodePortRange from './host-port-in-node-port-range.js';
 import hostPortMismatch from './host-port-mismatch.js';
+import hostPortReserved from './host-port-reserved.js';
 import hostUserNamespace from './host-user-namespace.js';
 import invalidDnsPolicy from './invalid-dns-policy.js';
 import invalidPort from './invalid-port.js';
 import misplacedPodField from './misplaced-pod-field.js';
 import privilegedHostPort from './privileged-host-port.js';
 import removedApiVersion from './removed-api-version.js';
+import rolloutStalls from './rollout-stalls.js';
+import unschedulableReplicas from './unschedulable-replicas.js';
 
 export const RULES: readonly AnyRule[] = [
   clusterFirstWithHostNetWithoutHostNetwork,
+  daemonsetSkipsNodes,
   dnsConfigLimits,
   dnsNoneWithoutNameservers,
   duplicateHostPort,
   hostNetworkClusterDns,
   hostNetworkPrivileges,
   hostNetworkSysctl,
+  hostPortConflict,
+  hostPortInNodePortRange,
   hostPortMismatch,
+  hostPortReserved,
   hostUserNamespace,
   invalidDnsPolicy,
   invalidPort,
   misplacedPodField,
   privilegedHostPort,
   removedApiVersion,
+  rolloutStalls,
+  unschedulableReplicas,
 ];
 
 export function ruleById(id: string): AnyRule | undefined {

@@ -1,0 +1,223 @@
+import type { HostPort, PodView } from '../model/pod-view.js';
+import { formatPath, type FieldPath, type RelatedLocation } from '../model/types.js';
+import { HostPortInfo } from '../sim/schedule/host-port-info.js';
+import type { PlacedPod, Placement, WorkloadPlacement } from '../sim/schedule/place.js';
+import { defineRule } from './define-rule.js';
+
+/** One host port of one placed workload. */
+interface Claim {
+  readonly w: WorkloadPlacement;
+  /** Input order of the workload, to name pairs once. */
+  readonly order: number;
+  readonly hp: HostPort;
+}
+
+/** Two workloads whose host ports conflict on one protocol/port (SCHED-3), with the first ports found. */
+interface Pair {
+  readonly a: Claim;
+  readonly b: Claim;
+  readonly protocol: string;
+  readonly port: number;
+}
+
+/** The field a host port comes from: hostPort when written, containerPort when hostNetwork implies it. */
+export function hostPortPath(hp: HostPort): FieldPath {
+  return [...hp.portView.path, hp.implied ? 'containerPort' : 'hostPort'];
+}
+
+/** `0.0.0.0:80/TCP`. */
+export function describeHostPort(hp: Pick<HostPort, 'hostIP' | 'port' | 'protocol'>): string {
+  return `${hp.hostIP}:${hp.port}/${hp.protocol}`;
+}
+
+/** `worker-1, worker-2` (at most ten names, then how many more). */
+export function listNodes(names: readonly string[]): string {
+  if (names.length <= 10) return names.join(', ');
+  return `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+function workloadName(w: WorkloadPlacement): string {
+  return w.shape.workload;
+}
+
+function where(w: WorkloadPlacement, path: FieldPath): { file: string; line: number; column: number } {
+  const pos = w.view.object.source.locator.locate(path);
+  return { file: w.view.object.source.file, line: pos.line, column: pos.column };
+}
+
+interface Blocked {
+  readonly pods: PlacedPod[];
+  readonly nodes: Set<string>;
+  /** Per node, the address the holder took: `0.0.0.0:80/TCP`. */
+  readonly heldAs: Map<string, string>;
+}
+
+/**
+ * One pass over a workload's unplaced pods: for each holder workload and protocol/port, the pods
+ * that stay unplaced because a pod of the holder holds that port on their node.
+ */
+function blockedIndex(w: WorkloadPlacement): Map<PodView, Map<string, Blocked>> {
+  const out = new Map<PodView, Map<string, Blocked>>();
+  for (const p of w.pods) {
+    if (p.phase === 'Scheduled') continue;
+    for (const b of p.portBlocks) {
+      for (const h of b.holders) {
+        const view = h.holder.shape.view;
+        let byPort = out.get(view);
+        if (!byPort) out.set(view, (byPort = new Map()));
+        const key = `${h.protocol}/${h.port}`;
+        let e = byPort.get(key);
+        if (!e) byPort.set(key, (e = { pods: [], nodes: new Set(), heldAs: new Map() }));
+        if (e.pods[e.pods.length - 1] !== p) e.pods.push(p);
+        e.nodes.add(b.node);
+        if (!e.heldAs.has(b.node)) e.heldAs.set(b.node, describeHostPort(h));
+      }
+    }
+  }
+  return out;
+}
+
+function nodeOrder(placement: Placement): Map<string, number> {
+  return new Map(placement.nodes.map((n) => [n.name, n.index]));
+}
+
+export default defineRule({
+  id: 'host-port-conflict',
+  meta: {
+    severity: 'error',
+    summary: 'Two workloads that can land on the same node must not need the same host port (same protocol and port, overlapping hostIP), or one of them stays Pending there.',
+    sources: [
+      'SCHED-1', 'SCHED-2', 'SCHED-3', 'SCHED-4', 'SCHED-5', 'SCHED-7', 'DS-1', 'DS-2',
+      'kubernetes/kubernetes pkg/scheduler/framework/plugins/nodeports/node_ports.go',
+      'kubernetes/kubernetes pkg/scheduler/framework/types.go#HostPortInfo.CheckConflict',
+      'kubernetes/kubernetes pkg/kubelet/lifecycle/predicate.go#generalFilter', 'kubernetes/kubernetes pkg/kubelet/kubelet.go#rejectPod',
+      'kubernetes/kubernetes#5874', 'kubernetes/kubernetes#39228', 'kubernetes/kubernetes#51950', 'kubernetes/kubernetes#8372',
+      'kubernetes/ingress-nginx#6043', 'kubernetes-sigs/kind#1552', 'k3d-io/k3d#104', 'projectcontour/contour#6231',
+      'gitpod-io/gitpod#2622', 'datawire/edge-stack#2', 'deckhouse/deckhouse#3261', 'deckhouse/deckhouse#8673',
+    ],
+    peers: [
+      { tool: 'polaris', id: 'hostPortSet', relation: 'related' },
+    ],
+    messages: {
+      blocked:
+        'Host port {{port}} of this {{kind}} collides with {{other}} ({{otherAt}}), which holds it on {{nodes}}: {{pending}} of this {{kind}} {{stay}} Pending, because the other workload\'s pod already holds {{held}} there and this {{kind}} wants {{hostPort}}, which overlaps it (SCHED-3). The scheduler says: "{{message}}" Give one of the two a different hostPort, keep them on different nodes with a nodeSelector or node affinity, or drop one of them.',
+      rejected:
+        'Host port {{port}} of this {{kind}} collides with {{other}} ({{otherAt}}), which holds it on {{nodes}}. The pod is bound there with spec.nodeName, so it skips the scheduler and the kubelet\'s admission check rejects it ({{reason}}): the pod ends in phase Failed with reason {{plugin}} and the message "Pod was rejected: Predicate {{plugin}} failed" (SCHED-7). Give one of the two a different hostPort, bind the pod to another node, or drop one of them.',
+      mayCollide:
+        'Host port {{port}} of this {{kind}} is also needed by {{other}} ({{otherAt}}), and both may run on {{nodes}}. In this placement no pod of one waits for a pod of the other, but they can still meet on one node later (after a node drains, during a rollout or a rescale), and then one pod stays Pending with "didn\'t have free ports for the requested pod ports". Give one of the two a different hostPort, or keep them on different nodes with a nodeSelector or node affinity.',
+    },
+  },
+  defaultOptions: {},
+  create(ctx) {
+    return {
+      end() {
+        const placement = ctx.sims.placement();
+        const index = new HostPortInfo<Claim>();
+        const claims: Claim[] = [];
+        placement.workloads.forEach((w, order) => {
+          for (const hp of w.shape.hostPorts) {
+            const c = { w, order, hp };
+            claims.push(c);
+            index.add(hp.hostIP, hp.protocol, hp.port, c);
+          }
+        });
+
+        // SCHED-3 through the simulator's own index: each pair of workloads and protocol/port once, earlier workload first.
+        const pairs = new Map<string, Pair>();
+        for (const c of claims) {
+          for (const h of index.conflicts(c.hp.hostIP, c.hp.protocol, c.hp.port)) {
+            const o = h.holder;
+            if (o.order >= c.order) continue;
+            const key = `${o.order}\u0000${c.order}\u0000${h.protocol}/${h.port}`;
+            if (!pairs.has(key)) pairs.set(key, { a: o, b: c, protocol: h.protocol, port: h.port });
+          }
+        }
+        if (pairs.size === 0) return;
+
+        const eligible = new Map<WorkloadPlacement, Set<string>>();
+        const eligibleOf = (w: WorkloadPlacement): Set<string> => {
+          let s = eligible.get(w);
+          if (!s) eligible.set(w, (s = new Set(placement.eligibleNodes(w).map((n) => n.name))));
+          return s;
+        };
+        const blockedCache = new Map<WorkloadPlacement, Map<PodView, Map<string, Blocked>>>();
+        const blockedOf = (w: WorkloadPlacement): Map<PodView, Map<string, Blocked>> => {
+          let m = blockedCache.get(w);
+          if (!m) blockedCache.set(w, (m = blockedIndex(w)));
+          return m;
+        };
+        const rank = nodeOrder(placement);
+        const byRank = (x: string, y: string): number => (rank.get(x) ?? 0) - (rank.get(y) ?? 0);
+        const placedOn = (w: WorkloadPlacement): string => {
+          const nodes = [...new Set(w.pods.filter((p) => p.phase === 'Scheduled').map((p) => p.node!))].sort(byRank);
+          return nodes.length === 0 ? 'no node' : listNodes(nodes);
+        };
+
+        for (const { a, b, protocol, port } of pairs.values()) {
+          const ea = eligibleOf(a.w);
+          const eb = eligibleOf(b.w);
+          const [small, large] = ea.size <= eb.size ? [ea, eb] : [eb, ea];
+          const shared = [...small].filter((n) => large.has(n)).sort(byRank);
+          if (shared.length === 0) continue;
+
+          // Placement follows input order, so only the later workload can find the port taken by the earlier one.
+          const victim = b;
+          const holder = a;
+          const blocked = blockedOf(b.w).get(a.w.view)?.get(`${protocol}/${port}`);
+          const holderPath = hostPortPath(holder.hp);
+          const holderAt = where(holder.w, holderPath);
+          const related: RelatedLocation[] = [{
+            message: `${workloadName(holder.w)} claims host port ${describeHostPort(holder.hp)} here.`,
+            ...holderAt, path: formatPath(holderPath),
+          }];
+          const base = {
+            port: `${port}/${protocol}`, kind: victim.w.view.kind,
+            other: workloadName(holder.w), otherAt: `${holderAt.file}:${holderAt.line}`,
+          };
+
+          if (!blocked) {
+            ctx.report({
+              object: victim.w.view.object, path: hostPortPath(victim.hp), messageId: 'mayCollide', severity: 'warning',
+              data: { ...base, nodes: listNodes(shared) },
+              related,
+              evidence: [
+                `${workloadName(victim.w)} claims ${describeHostPort(victim.hp)}; ${workloadName(holder.w)} claims ${describeHostPort(holder.hp)} (SCHED-3: they overlap)`,
+                `eligible nodes of both: ${listNodes(shared)}`,
+                `placed: ${workloadName(victim.w)} on ${placedOn(victim.w)}; ${workloadName(holder.w)} on ${placedOn(holder.w)}`,
+              ],
+            });
+            continue;
+          }
+
+          const nodes = [...blocked.nodes].sort(byRank);
+          const evidence = nodes.map((n) => `node ${n}: ${workloadName(holder.w)} holds ${blocked.heldAs.get(n)}`);
+          const first = blocked.pods[0]!;
+          const failed = blocked.pods.filter((p) => p.phase === 'Failed');
+          if (failed.length === blocked.pods.length && first.admission) {
+            ctx.report({
+              object: victim.w.view.object, path: hostPortPath(victim.hp), messageId: 'rejected',
+              data: { ...base, nodes: listNodes(nodes), reason: first.admission.status.reasons.join(', '), plugin: first.admission.status.plugin ?? 'NodePorts' },
+              related,
+              evidence: [...evidence, `${first.pod.name}: Failed at kubelet admission on ${first.admission.node}`],
+            });
+            continue;
+          }
+          const pending = blocked.pods.filter((p) => p.phase === 'Pending');
+          const message = pending[0]?.fitError?.message ?? first.admission?.status.reasons.join(', ') ?? '';
+          ctx.report({
+            object: victim.w.view.object, path: hostPortPath(victim.hp), messageId: 'blocked',
+            data: {
+              ...base, nodes: listNodes(nodes), hostPort: describeHostPort(victim.hp), held: blocked.heldAs.get(nodes[0]!)!,
+              pending: plural(blocked.pods.length, 'pod', 'pods'), stay: blocked.pods.length === 1 ? 'stays' : 'stay',
+              message,
+            },
+            related,
+            evidence: [...evidence, ...blocked.pods.slice(0, 10).map((p) => `${p.pod.name}: ${p.phase}`)],
+          });
+        }
+      },
+    };
+  },
+});
