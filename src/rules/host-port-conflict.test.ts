@@ -222,6 +222,16 @@ ruleTester.run(rule, {
       }],
     },
     {
+      name: 'five Deployments on one port: one finding per later workload, naming the first and counting the rest',
+      yaml: join(...['a', 'b', 'c', 'd', 'e'].map((n) => deployment(n, 1, '[{containerPort: 80, hostPort: 80}]'))),
+      errors: [
+        { messageId: 'mayCollide', messageIncludes: ['needed by Deployment apps/a'] },
+        { messageId: 'mayCollide', messageIncludes: ['needed by Deployment apps/a', 'Deployment apps/b also claims it on some of the same nodes.'] },
+        { messageId: 'blocked', messageIncludes: ['collides with Deployment apps/a', 'Deployment apps/b and Deployment apps/c also claim it'] },
+        { messageId: 'blocked', messageIncludes: ['collides with Deployment apps/a', 'Deployment apps/b, Deployment apps/c and Deployment apps/d also claim it'] },
+      ],
+    },
+    {
       name: 'a bare Pod bound with nodeName where a DaemonSet holds the port: Failed at kubelet admission (SCHED-7)',
       yaml: join(daemonSet('agent', '[{containerPort: 80, hostPort: 80}]'), yaml`
         apiVersion: v1

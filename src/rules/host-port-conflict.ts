@@ -102,11 +102,11 @@ export default defineRule({
     ],
     messages: {
       blocked:
-        'Host port {{port}} of this {{kind}} collides with {{other}} ({{otherAt}}), which holds it on {{nodes}}: {{pending}} of this {{kind}} {{stay}} Pending, because the other workload\'s pod already holds {{held}} there and this {{kind}} wants {{hostPort}}, which overlaps it (SCHED-3). The scheduler says: "{{message}}" Give one of the two a different hostPort, keep them on different nodes with a nodeSelector or node affinity, or drop one of them.',
+        'Host port {{port}} of this {{kind}} collides with {{other}} ({{otherAt}}), which holds it on {{nodes}}: {{pending}} of this {{kind}} {{stay}} Pending, because the other workload\'s pod already holds {{held}} there and this {{kind}} wants {{hostPort}}, which overlaps it (SCHED-3). The scheduler says: "{{message}}" Give one of the two a different hostPort, keep them on different nodes with a nodeSelector or node affinity, or drop one of them.{{also}}',
       rejected:
-        'Host port {{port}} of this {{kind}} collides with {{other}} ({{otherAt}}), which holds it on {{nodes}}. The pod is bound there with spec.nodeName, so it skips the scheduler and the kubelet\'s admission check rejects it ({{reason}}): the pod ends in phase Failed with reason {{plugin}} and the message "Pod was rejected: Predicate {{plugin}} failed" (SCHED-7). Give one of the two a different hostPort, bind the pod to another node, or drop one of them.',
+        'Host port {{port}} of this {{kind}} collides with {{other}} ({{otherAt}}), which holds it on {{nodes}}. The pod is bound there with spec.nodeName, so it skips the scheduler and the kubelet\'s admission check rejects it ({{reason}}): the pod ends in phase Failed with reason {{plugin}} and the message "Pod was rejected: Predicate {{plugin}} failed" (SCHED-7). Give one of the two a different hostPort, bind the pod to another node, or drop one of them.{{also}}',
       mayCollide:
-        'Host port {{port}} of this {{kind}} is also needed by {{other}} ({{otherAt}}), and both may run on {{nodes}}. In this placement no pod of one waits for a pod of the other, but they can still meet on one node later (after a node drains, during a rollout or a rescale), and then one pod stays Pending with "didn\'t have free ports for the requested pod ports". Give one of the two a different hostPort, or keep them on different nodes with a nodeSelector or node affinity.',
+        'Host port {{port}} of this {{kind}} is also needed by {{other}} ({{otherAt}}), and both may run on {{nodes}}. In this placement no pod of one waits for a pod of the other, but they can still meet on one node later (after a node drains, during a rollout or a rescale), and then one pod stays Pending with "didn\'t have free ports for the requested pod ports". Give one of the two a different hostPort, or keep them on different nodes with a nodeSelector or node affinity.{{also}}',
     },
   },
   defaultOptions: {},
@@ -125,22 +125,27 @@ export default defineRule({
         });
 
         // SCHED-3 through the simulator's own index: each pair of workloads and protocol/port once, earlier workload first.
-        const pairs = new Map<string, Pair>();
-        for (const c of claims) {
-          for (const h of index.conflicts(c.hp.hostIP, c.hp.protocol, c.hp.port)) {
-            const o = h.holder;
-            if (o.order >= c.order) continue;
-            const key = `${o.order}\u0000${c.order}\u0000${h.protocol}/${h.port}`;
-            if (!pairs.has(key)) pairs.set(key, { a: o, b: c, protocol: h.protocol, port: h.port });
-          }
-        }
-        if (pairs.size === 0) return;
-
         const eligible = new Map<WorkloadPlacement, Set<string>>();
+        const setOfList = new Map<readonly unknown[], Set<string>>();
         const eligibleOf = (w: WorkloadPlacement): Set<string> => {
           let s = eligible.get(w);
-          if (!s) eligible.set(w, (s = new Set(placement.eligibleNodes(w).map((n) => n.name))));
+          if (!s) {
+            // Workloads with the same scheduling constraints share one eligible list, so one Set.
+            const list = placement.eligibleNodes(w);
+            s = setOfList.get(list);
+            if (!s) setOfList.set(list, (s = new Set(list.map((n) => n.name))));
+            eligible.set(w, s);
+          }
           return s;
+        };
+        const sharedCache = new Map<Set<string>, Map<Set<string>, string[]>>();
+        const sharedNodes = (x: Set<string>, y: Set<string>): string[] => {
+          const [small, large] = x.size <= y.size ? [x, y] : [y, x];
+          let row = sharedCache.get(small);
+          if (!row) sharedCache.set(small, (row = new Map()));
+          let hit = row.get(large);
+          if (!hit) row.set(large, (hit = [...small].filter((n) => large.has(n)).sort(byRank)));
+          return hit;
         };
         const blockedCache = new Map<WorkloadPlacement, Map<PodView, Map<string, Blocked>>>();
         const blockedOf = (w: WorkloadPlacement): Map<PodView, Map<string, Blocked>> => {
@@ -154,18 +159,41 @@ export default defineRule({
           const nodes = [...new Set(w.pods.filter((p) => p.phase === 'Scheduled').map((p) => p.node!))].sort(byRank);
           return nodes.length === 0 ? 'no node' : listNodes(nodes);
         };
+        /** ` It is also claimed by A and 3 more workloads.` for the partners a finding does not name. */
+        const alsoText = (rest: readonly Claim[]): string => {
+          if (rest.length === 0) return '';
+          const named = rest.slice(0, 3).map((c) => workloadName(c.w));
+          const more = rest.length - named.length;
+          const list = more > 0 ? `${named.join(', ')} and ${more} more ${more === 1 ? 'workload' : 'workloads'}`
+            : named.length <= 2 ? named.join(' and ') : `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}`;
+          return ` ${list} ${rest.length === 1 ? 'also claims' : 'also claim'} it on some of the same nodes.`;
+        };
 
-        for (const { a, b, protocol, port } of pairs.values()) {
-          const ea = eligibleOf(a.w);
-          const eb = eligibleOf(b.w);
-          const [small, large] = ea.size <= eb.size ? [ea, eb] : [eb, ea];
-          const shared = [...small].filter((n) => large.has(n)).sort(byRank);
-          if (shared.length === 0) continue;
-
-          // Placement follows input order, so only the later workload can find the port taken by the earlier one.
-          const victim = b;
-          const holder = a;
-          const blocked = blockedOf(b.w).get(a.w.view)?.get(`${protocol}/${port}`);
+        // One finding per workload and protocol/port, on the later workload of each pair: the
+        // earlier one was placed first, so only the later one can be the one left waiting.
+        const reported = new Set<string>();
+        for (const c of claims) {
+          const portKey = `${c.hp.protocol}/${c.hp.port}`;
+          const findingKey = `${c.order}\u0000${portKey}`;
+          if (reported.has(findingKey)) continue;
+          const partners: Claim[] = [];
+          const seen = new Set<WorkloadPlacement>();
+          for (const h of index.conflicts(c.hp.hostIP, c.hp.protocol, c.hp.port)) {
+            const o = h.holder;
+            if (o.order >= c.order || seen.has(o.w)) continue;
+            seen.add(o.w);
+            partners.push(o);
+          }
+          if (partners.length === 0) continue;
+          reported.add(findingKey);
+          partners.sort((x, y) => x.order - y.order);
+          const mine = eligibleOf(c.w);
+          const blockedBy = blockedOf(c.w);
+          const blockers = partners.filter((o) => blockedBy.get(o.w.view)?.has(portKey));
+          const meeting = blockers.length > 0 ? blockers : partners.filter((o) => sharedNodes(mine, eligibleOf(o.w)).length > 0);
+          if (meeting.length === 0) continue;
+          const holder = meeting[0]!;
+          const rest = [...meeting.slice(1), ...(blockers.length > 0 ? partners.filter((o) => !blockers.includes(o) && sharedNodes(mine, eligibleOf(o.w)).length > 0) : [])];
           const holderPath = hostPortPath(holder.hp);
           const holderAt = where(holder.w, holderPath);
           const related: RelatedLocation[] = [{
@@ -173,31 +201,33 @@ export default defineRule({
             ...holderAt, path: formatPath(holderPath),
           }];
           const base = {
-            port: `${port}/${protocol}`, kind: victim.w.view.kind,
-            other: workloadName(holder.w), otherAt: `${holderAt.file}:${holderAt.line}`,
+            port: portKey.split('/').reverse().join('/'), kind: c.w.view.kind,
+            other: workloadName(holder.w), otherAt: `${holderAt.file}:${holderAt.line}`, also: alsoText(rest),
           };
 
-          if (!blocked) {
+          if (blockers.length === 0) {
+            const shared = sharedNodes(mine, eligibleOf(holder.w));
             ctx.report({
-              object: victim.w.view.object, path: hostPortPath(victim.hp), messageId: 'mayCollide', severity: 'warning',
+              object: c.w.view.object, path: hostPortPath(c.hp), messageId: 'mayCollide', severity: 'warning',
               data: { ...base, nodes: listNodes(shared) },
               related,
               evidence: [
-                `${workloadName(victim.w)} claims ${describeHostPort(victim.hp)}; ${workloadName(holder.w)} claims ${describeHostPort(holder.hp)} (SCHED-3: they overlap)`,
+                `${workloadName(c.w)} claims ${describeHostPort(c.hp)}; ${workloadName(holder.w)} claims ${describeHostPort(holder.hp)} (SCHED-3: they overlap)`,
                 `eligible nodes of both: ${listNodes(shared)}`,
-                `placed: ${workloadName(victim.w)} on ${placedOn(victim.w)}; ${workloadName(holder.w)} on ${placedOn(holder.w)}`,
+                `placed: ${workloadName(c.w)} on ${placedOn(c.w)}; ${workloadName(holder.w)} on ${placedOn(holder.w)}`,
               ],
             });
             continue;
           }
 
+          const blocked = blockedBy.get(holder.w.view)!.get(portKey)!;
           const nodes = [...blocked.nodes].sort(byRank);
-          const evidence = nodes.map((n) => `node ${n}: ${workloadName(holder.w)} holds ${blocked.heldAs.get(n)}`);
+          const evidence = nodes.slice(0, 10).map((n) => `node ${n}: ${workloadName(holder.w)} holds ${blocked.heldAs.get(n)}`);
           const first = blocked.pods[0]!;
           const failed = blocked.pods.filter((p) => p.phase === 'Failed');
           if (failed.length === blocked.pods.length && first.admission) {
             ctx.report({
-              object: victim.w.view.object, path: hostPortPath(victim.hp), messageId: 'rejected',
+              object: c.w.view.object, path: hostPortPath(c.hp), messageId: 'rejected',
               data: { ...base, nodes: listNodes(nodes), reason: first.admission.status.reasons.join(', '), plugin: first.admission.status.plugin ?? 'NodePorts' },
               related,
               evidence: [...evidence, `${first.pod.name}: Failed at kubelet admission on ${first.admission.node}`],
@@ -207,9 +237,9 @@ export default defineRule({
           const pending = blocked.pods.filter((p) => p.phase === 'Pending');
           const message = pending[0]?.fitError?.message ?? first.admission?.status.reasons.join(', ') ?? '';
           ctx.report({
-            object: victim.w.view.object, path: hostPortPath(victim.hp), messageId: 'blocked',
+            object: c.w.view.object, path: hostPortPath(c.hp), messageId: 'blocked',
             data: {
-              ...base, nodes: listNodes(nodes), hostPort: describeHostPort(victim.hp), held: blocked.heldAs.get(nodes[0]!)!,
+              ...base, nodes: listNodes(nodes), hostPort: describeHostPort(c.hp), held: blocked.heldAs.get(nodes[0]!)!,
               pending: plural(blocked.pods.length, 'pod', 'pods'), stay: blocked.pods.length === 1 ? 'stays' : 'stay',
               message,
             },
