@@ -227,7 +227,7 @@ ruleTester.run(rule, {
       errors: [{
         messageId: 'deployment', path: 'spec.replicas',
         messageIncludes: [
-          'didn\'t satisfy existing pods anti-affinity rules."',
+          'didn\'t match pod anti-affinity rules."',
           'Its required pod anti-affinity keeps it off worker-1, worker-2 and worker-3, where the old pods run.',
           'No other node is free: 3 nodes are eligible for 3 replicas, and the update needs 4 at once.',
         ],

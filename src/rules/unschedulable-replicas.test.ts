@@ -149,7 +149,7 @@ ruleTester.run(rule, {
         messageId: 'antiAffinity', path: 'spec.replicas',
         messageIncludes: [
           'no two of them may share a kubernetes.io/hostname value', 'they have 3 distinct values', '1 pod stays Pending',
-          'The scheduler says: "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 node(s) didn\'t satisfy existing pods anti-affinity rules."',
+          'The scheduler says: "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 node(s) didn\'t match pod anti-affinity rules."',
           'preferredDuringSchedulingIgnoredDuringExecution',
         ],
       }],

@@ -36,9 +36,11 @@ function matchesRequirement(labels: Labels, r: Requirement): boolean {
     case 'DoesNotExist': return !has;
     case 'Gt': case 'Lt': {
       if (!has || r.values.length !== 1) return false;
+      // strconv.ParseInt(s, 10, 64): an optional sign and decimal digits, nothing else.
+      const int = /^[+-]?\d+$/;
+      if (!int.test(v!) || !int.test(r.values[0]!)) return false;
       const a = Number(v);
       const b = Number(r.values[0]);
-      if (!Number.isInteger(a) || !Number.isInteger(b)) return false;
       return r.operator === 'Gt' ? a > b : a < b;
     }
     default: return false;

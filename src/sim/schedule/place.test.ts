@@ -287,10 +287,8 @@ describe('replicated workloads', () => {
     const anti = 'affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: web}}, topologyKey: kubernetes.io/hostname}]}}';
     const w = place(deployment(4, anti)).workloads[0]!;
     expect(w.pods.map((x) => x.node ?? x.phase)).toEqual(['worker-1', 'worker-2', 'worker-3', 'Pending']);
-    // Upstream checks the incoming pod's own anti-affinity before the placed pods' rules and so says
-    // "didn't match pod anti-affinity rules"; the simulator checks the placed pods' rules first (a
-    // known divergence), so either reason is accepted here until that is settled.
-    expect(w.pods[3]!.fitError?.message).toMatch(/^0\/4 nodes are available: 1 node\(s\) had untolerated taint \{node-role.kubernetes.io\/control-plane: \}, 3 node\(s\) didn't (match pod anti-affinity rules|satisfy existing pods anti-affinity rules)\.$/);
+    // Upstream checks the incoming pod's own anti-affinity before the placed pods' rules (filtering.go#Filter).
+    expect(w.pods[3]!.fitError?.message).toBe("0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 node(s) didn't match pod anti-affinity rules.");
   });
 
   test.for([
@@ -328,6 +326,19 @@ describe('replicated workloads', () => {
     const p = placeAll(model.podViews, model.cluster);
     expect(p.workloads.map((w) => w.shape.workload)).toEqual(['Deployment default/a', 'DaemonSet kube-system/agent', 'Pod default/p']);
     for (const v of model.podViews) expect(p.workloadOf(v)?.view).toBe(v);
+  });
+
+  test('eligibleNodes of a Pod bound with nodeName: its node, whatever NoSchedule taints it has (SCHED-7)', () => {
+    const p = place(podYaml('pinned', 'nodeName: control-plane-1', 'containers: [{name: c, image: x}]'));
+    expect(p.workloads[0]!.pods[0]!.phase).toBe('Scheduled');
+    expect(p.eligibleNodes(p.workloads[0]!).map((n) => n.name)).toEqual(['control-plane-1']);
+  });
+
+  test('the kubelet rejects a nodeName pod on a node with an untolerated NoExecute taint', () => {
+    const tainted = { ...DEFAULT_CLUSTER, nodes: DEFAULT_CLUSTER.nodes.map((n) => (n.name === 'worker-1' ? { ...n, taints: [{ key: 'k', effect: 'NoExecute' as const }] } : n)) };
+    const model = modelOf(podYaml('pinned', 'nodeName: worker-1', 'containers: [{name: c, image: x}]'), tainted);
+    const placed = placeAll(model.podViews, model.cluster).workloads[0]!.pods[0]!;
+    expect([placed.phase, placed.admission?.status.reasons]).toEqual(['Failed', ["node(s) had taints that the pod didn't tolerate"]]);
   });
 
   test('eligibleNodes of a Deployment: the nodes its static filters accept', () => {

@@ -12,7 +12,7 @@ import type { PortHolder } from './host-port-info.js';
 import { daemonPodShape, nodeShouldRunDaemonPod, type ShouldRun } from './daemonset.js';
 import { NodeInfo } from './node-info.js';
 import { portConflicts } from './plugins/node-ports.js';
-import { KUBELET_ADMISSION_PLUGINS, STATIC_PLUGINS } from './registry.js';
+import { KUBELET_ADMISSION_PLUGINS, KUBELET_STATIC_PLUGINS, STATIC_PLUGINS } from './registry.js';
 import { runFilterPlugins, Scheduler, type FitError, type ScheduleResult } from './schedule-one.js';
 import { podShapeOf, type PodShape, type SchedPod } from './sched-pod.js';
 
@@ -52,8 +52,8 @@ export interface Placement {
   workloadOf(view: PodView): WorkloadPlacement | undefined;
   /**
    * Nodes the workload's pods may land on ignoring every other pod: for a DaemonSet the nodes
-   * DS-1 picks, otherwise the nodes the static filters (NodeUnschedulable, NodeName,
-   * TaintToleration, NodeAffinity) accept.
+   * DS-1 picks; for pods bound with nodeName the node the kubelet admits them on; otherwise the
+   * nodes the static filters (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity) accept.
    */
   eligibleNodes(w: WorkloadPlacement): readonly ClusterNode[];
   /** The snapshot at the end of placement, for further cycles (rollouts, explain). */
@@ -180,8 +180,10 @@ export function placeAll(views: readonly PodView[], cluster: Cluster): Placement
     let hit = eligibleCache.get(key);
     if (!hit) {
       const probe: SchedPod = { shape: s, name: s.workload, ordinal: 0, revision: 'current' };
+      // A pod bound with nodeName skips the scheduler: only the kubelet's own checks apply (SCHED-7).
+      const plugins = s.nodeName === undefined ? STATIC_PLUGINS : KUBELET_STATIC_PLUGINS;
       hit = snapshot.nodes
-        .filter((n) => runFilterPlugins(STATIC_PLUGINS, new Map(), probe, n).code === 'Success')
+        .filter((n) => runFilterPlugins(plugins, new Map(), probe, n).code === 'Success')
         .map((n) => n.node);
       eligibleCache.set(key, hit);
     }

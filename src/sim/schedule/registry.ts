@@ -11,7 +11,7 @@ import { nodeName } from './plugins/node-name.js';
 import { nodePorts } from './plugins/node-ports.js';
 import { nodeResourcesFit } from './plugins/node-resources-fit.js';
 import { nodeUnschedulable } from './plugins/node-unschedulable.js';
-import { taintToleration } from './plugins/taint-toleration.js';
+import { kubeletTaintToleration, taintToleration } from './plugins/taint-toleration.js';
 
 export const FILTER_PLUGINS: readonly FilterPlugin[] = [
   nodeUnschedulable,
@@ -24,10 +24,14 @@ export const FILTER_PLUGINS: readonly FilterPlugin[] = [
 ];
 
 /**
- * What the kubelet re-checks when it admits a pod bound with `spec.nodeName` (SCHED-7).
+ * What the kubelet re-checks when it admits a pod bound with `spec.nodeName` (SCHED-7, plus
+ * untolerated NoExecute taints, which SCHED-7 leaves out).
  * Ref: kubernetes/kubernetes pkg/kubelet/lifecycle/predicate.go#generalFilter.
  */
-export const KUBELET_ADMISSION_PLUGINS: readonly FilterPlugin[] = [nodeName, nodeAffinity, nodePorts, nodeResourcesFit];
+export const KUBELET_ADMISSION_PLUGINS: readonly FilterPlugin[] = [nodeName, nodeAffinity, kubeletTaintToleration, nodePorts, nodeResourcesFit];
+
+/** The kubelet's checks that do not depend on other pods: where a pod bound with nodeName can run. */
+export const KUBELET_STATIC_PLUGINS: readonly FilterPlugin[] = [nodeName, nodeAffinity, kubeletTaintToleration];
 
 /** Plugins whose verdict does not depend on the other pods: a node they reject stays rejected. */
 export const STATIC_PLUGINS: readonly FilterPlugin[] = [nodeUnschedulable, nodeName, taintToleration, nodeAffinity];

@@ -4,7 +4,7 @@
  * topology pair (`kubernetes.io/hostname=worker-1`). Ref: kubernetes/kubernetes
  * pkg/scheduler/framework/plugins/interpodaffinity/filtering.go.
  */
-import { SKIP, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type Snapshot } from '../framework.js';
+import { SKIP, SUCCESS, unresolvable, unschedulable, type CycleState, type FilterPlugin, type Snapshot } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodAffinityTerm, PodShape } from '../sched-pod.js';
 
@@ -75,7 +75,21 @@ export const interPodAffinity: FilterPlugin = {
     }
     // Nothing can reject this pod: skip the per-node Filter, as upstream's PreFilter does.
     if (existingAnti.size === 0 && shape.podAffinity.length === 0 && shape.podAntiAffinity.length === 0) return { status: SKIP };
-    const affinity = shape.podAffinity.map((t) => valuesOf(t, snapshot));
+    // A placed pod counts towards the incoming pod's affinity only when it matches every term
+    // (updateWithAffinityTerms / podMatchesAllAffinityTerms).
+    const affinity = shape.podAffinity.map(() => new Set<string>());
+    if (shape.podAffinity.length > 0) {
+      for (const [other, nodes] of snapshot.nodesByShape) {
+        if (!shape.podAffinity.every((t) => termMatches(t, other))) continue;
+        for (const [node, count] of nodes) {
+          if (count <= 0) continue;
+          shape.podAffinity.forEach((t, i) => {
+            const v = valueOf(t.topologyKey, node);
+            if (v !== undefined) affinity[i]!.add(v);
+          });
+        }
+      }
+    }
     const anti = shape.podAntiAffinity.map((t) => valuesOf(t, snapshot));
     const s: PreFilterState = {
       existingAnti, affinity, anti,
@@ -88,22 +102,23 @@ export const interPodAffinity: FilterPlugin = {
   filter(state, pod, node) {
     const s = state.get(STATE_KEY) as PreFilterState | undefined;
     if (!s) throw new Error('hostnet bug: InterPodAffinity Filter ran without its PreFilter');
-    for (const [key, values] of s.existingAnti) {
-      const v = valueOf(key, node);
-      if (v !== undefined && values.has(v)) return unschedulable(Name, ErrReasonExistingAntiAffinityRulesNotMatch);
-    }
+    // Upstream's order: the pod's own affinity, its anti-affinity, then placed pods' anti-affinity.
     const shape = pod.shape;
+    if (shape.podAffinity.length > 0) {
+      // The first pod of a group whose affinity points at itself may go anywhere the keys exist.
+      const first = !s.anyAffinityMatch && s.selfMatchesAllAffinity;
+      for (let i = 0; i < shape.podAffinity.length; i++) {
+        const v = valueOf(shape.podAffinity[i]!.topologyKey, node);
+        if (v === undefined || (!first && !s.affinity[i]!.has(v))) return unresolvable(Name, ErrReasonAffinityRulesNotMatch);
+      }
+    }
     for (let i = 0; i < shape.podAntiAffinity.length; i++) {
       const v = valueOf(shape.podAntiAffinity[i]!.topologyKey, node);
       if (v !== undefined && s.anti[i]!.has(v)) return unschedulable(Name, ErrReasonAntiAffinityRulesNotMatch);
     }
-    if (shape.podAffinity.length > 0) {
-      // The first pod of a group whose affinity points at itself may go anywhere the key exists.
-      const first = !s.anyAffinityMatch && s.selfMatchesAllAffinity;
-      for (let i = 0; i < shape.podAffinity.length; i++) {
-        const v = valueOf(shape.podAffinity[i]!.topologyKey, node);
-        if (v === undefined || (!first && !s.affinity[i]!.has(v))) return unschedulable(Name, ErrReasonAffinityRulesNotMatch);
-      }
+    for (const [key, values] of s.existingAnti) {
+      const v = valueOf(key, node);
+      if (v !== undefined && values.has(v)) return unschedulable(Name, ErrReasonExistingAntiAffinityRulesNotMatch);
     }
     return SUCCESS;
   },

@@ -160,7 +160,7 @@ describe('TaintToleration', () => {
 
 describe('NodeAffinity', () => {
   const no = `${UNRESOLVABLE}: node(s) didn't match Pod's node affinity/selector`;
-  const labels = { 'kubernetes.io/hostname': 'n1', disk: 'ssd', zone: 'a', cores: '8', empty: '' };
+  const labels = { 'kubernetes.io/hostname': 'n1', disk: 'ssd', zone: 'a', cores: '8', empty: '', hex: '0x0' };
   const affinity = (terms: string): string => yaml`
     affinity:
       nodeAffinity:
@@ -193,6 +193,10 @@ describe('NodeAffinity', () => {
     // " 1" match nothing there but are read as numbers by the simulator (a known divergence).
     { name: 'Gt on a non-numeric label', spec: expr('{key: disk, operator: Gt, values: ["1"]}'), want: no },
     { name: 'Gt on a missing label', spec: expr('{key: gpu, operator: Gt, values: ["1"]}'), want: no },
+    // strconv.ParseInt: only an optional sign and decimal digits are integers.
+    { name: 'Lt on a label of hex digits', spec: expr('{key: hex, operator: Lt, values: ["1"]}'), want: no },
+    { name: 'Lt on an empty label', spec: expr('{key: empty, operator: Lt, values: ["1"]}'), want: no },
+    { name: 'Gt with an empty value', spec: expr('{key: cores, operator: Gt, values: [""]}'), want: no },
     { name: 'Gt with two values is invalid', spec: expr('{key: cores, operator: Gt, values: ["1", "2"]}'), want: no },
     { name: 'an unknown operator matches nothing', spec: expr('{key: disk, operator: Matches, values: [ssd]}'), want: no },
     { name: 'expressions in a term are ANDed (both hold)', spec: expr('{key: disk, operator: In, values: [ssd]}', '{key: zone, operator: In, values: [a]}'), want: 'Success' },
@@ -552,7 +556,8 @@ describe('InterPodAffinity', () => {
     const got = snapshot.nodes.map((n) => {
       const s = verdict(interPodAffinity, incoming, n, snapshot);
       if (s.code === 'Skip' || s.code === 'Success') return 'ok';
-      expect(s.code).toBe('Unschedulable');
+      // Upstream: a pod's own affinity fails as UnschedulableAndUnresolvable, anti-affinity as Unschedulable.
+      expect(s.code).toBe(s.reasons[0] === AFFINITY ? 'UnschedulableAndUnresolvable' : 'Unschedulable');
       return s.reasons.join('; ');
     });
     expect(got).toEqual(c.want);
@@ -576,9 +581,23 @@ describe('InterPodAffinity', () => {
     expect(['Skip', 'Success']).toContain(verdict(interPodAffinity, incoming, n1, snapshot).code);
   });
 
-  // Known divergences from upstream, left out of this table until the simulator follows upstream
-  // (filtering.go#Filter, #satisfyPodAffinity, #updateWithAffinityTerms): upstream checks the
-  // incoming pod's affinity (UnschedulableAndUnresolvable), then its anti-affinity, then placed
-  // pods' anti-affinity, where the simulator checks placed pods' anti-affinity first; and upstream
-  // counts a placed pod towards the incoming affinity only when it matches all of its terms.
+  test('upstream order: the pod\'s own affinity is checked before placed pods\' anti-affinity (filtering.go#Filter)', () => {
+    const snapshot = new PlacementSnapshot({ ...DEFAULT_CLUSTER, nodes });
+    const n1 = snapshot.byName.get('n1')!;
+    snapshot.bind(pod(anti(term('{matchLabels: {app: b}}')), meta('{app: a}')), n1);
+    const incoming = pod(aff(term('{matchLabels: {app: c}}')), meta('{app: b}'));
+    const s = verdict(interPodAffinity, incoming, n1, snapshot);
+    expect([s.code, ...s.reasons]).toEqual(['UnschedulableAndUnresolvable', AFFINITY]);
+  });
+
+  test('a placed pod counts towards affinity only when it matches every term (podMatchesAllAffinityTerms)', () => {
+    const snapshot = new PlacementSnapshot({ ...DEFAULT_CLUSTER, nodes });
+    const n1 = snapshot.byName.get('n1')!;
+    snapshot.bind(pod('', meta('{app: x}')), n1);
+    snapshot.bind(pod('', meta('{tier: y}')), n1);
+    const incoming = pod(aff(term('{matchLabels: {app: x}}'), term('{matchLabels: {tier: y}}')), meta('{app: b}'));
+    expect(verdict(interPodAffinity, incoming, n1, snapshot).reasons).toEqual([AFFINITY]);
+    snapshot.bind(pod('', meta('{app: x, tier: y}')), n1);
+    expect(['Skip', 'Success']).toContain(verdict(interPodAffinity, incoming, n1, snapshot).code);
+  });
 });

@@ -16,10 +16,10 @@ export function toleratesTaint(t: Toleration, taint: Pick<Taint, 'key' | 'effect
   return t.key !== '' && t.value === (taint.value ?? '');
 }
 
-/** The first NoSchedule or NoExecute taint none of the tolerations tolerates. */
-export function untoleratedTaint(taints: readonly Taint[], tolerations: readonly Toleration[]): Taint | undefined {
+/** The first taint with one of `effects` (NoSchedule and NoExecute by default) none of the tolerations tolerates. */
+export function untoleratedTaint(taints: readonly Taint[], tolerations: readonly Toleration[], effects: readonly string[] = ['NoSchedule', 'NoExecute']): Taint | undefined {
   for (const taint of taints) {
-    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
+    if (!effects.includes(taint.effect)) continue;
     if (!tolerations.some((t) => toleratesTaint(t, taint))) return taint;
   }
   return undefined;
@@ -35,5 +35,21 @@ export const taintToleration: FilterPlugin = {
     if (node.node.taints.length === 0) return SUCCESS;
     const taint = untoleratedTaint(node.node.taints, pod.shape.tolerations);
     return taint ? unresolvable(Name, untoleratedTaintReason(taint)) : SUCCESS;
+  },
+};
+
+/** The kubelet's reason when it rejects a pod for a taint. Ref: tainttoleration ErrReasonNotMatch. */
+export const ErrReasonNotMatch = "node(s) had taints that the pod didn't tolerate";
+
+/**
+ * The kubelet's admission check of taints for a pod bound with nodeName: only NoExecute counts,
+ * NoSchedule is the scheduler's business. Ref: kubernetes/kubernetes
+ * pkg/kubelet/lifecycle/predicate.go#generalFilter.
+ */
+export const kubeletTaintToleration: FilterPlugin = {
+  name: Name,
+  filter(_state, pod, node) {
+    if (node.node.taints.length === 0) return SUCCESS;
+    return untoleratedTaint(node.node.taints, pod.shape.tolerations, ['NoExecute']) ? unresolvable(Name, ErrReasonNotMatch) : SUCCESS;
   },
 };
