@@ -112,6 +112,10 @@ const kindDeployment = (tolerations: boolean) => yaml`
 
 ruleTester.run(rule, {
   valid: [
+    {
+      name: 'one workload claiming its port twice is duplicate-host-port\'s business, not a conflict with itself',
+      yaml: deployment('pair', 1, '[{containerPort: 9090, hostPort: 9090}, {containerPort: 9091, hostPort: 9090}]'),
+    },
     { name: 'one workload alone', yaml: nginxincDaemonSet },
     { name: 'different host ports', yaml: join(daemonSet('a', '[{containerPort: 80, hostPort: 80}]'), daemonSet('b', '[{containerPort: 81, hostPort: 81}]')) },
     {

@@ -1,6 +1,6 @@
 import type { HostPort, PodView } from '../model/pod-view.js';
 import { formatPath, type FieldPath, type RelatedLocation } from '../model/types.js';
-import { HostPortInfo } from '../sim/schedule/host-port-info.js';
+import { hostIPsOverlap } from '../sim/schedule/host-port-info.js';
 import type { PlacedPod, Placement, WorkloadPlacement } from '../sim/schedule/place.js';
 import { defineRule } from './define-rule.js';
 
@@ -10,14 +10,6 @@ interface Claim {
   /** Input order of the workload, to name pairs once. */
   readonly order: number;
   readonly hp: HostPort;
-}
-
-/** Two workloads whose host ports conflict on one protocol/port (SCHED-3), with the first ports found. */
-interface Pair {
-  readonly a: Claim;
-  readonly b: Claim;
-  readonly protocol: string;
-  readonly port: number;
 }
 
 /** The field a host port comes from: hostPort when written, containerPort when hostNetwork implies it. */
@@ -114,17 +106,14 @@ export default defineRule({
     return {
       end() {
         const placement = ctx.sims.placement();
-        const index = new HostPortInfo<Claim>();
         const claims: Claim[] = [];
         placement.workloads.forEach((w, order) => {
           for (const hp of w.shape.hostPorts) {
             const c = { w, order, hp };
             claims.push(c);
-            index.add(hp.hostIP, hp.protocol, hp.port, c);
           }
         });
 
-        // SCHED-3 through the simulator's own index: each pair of workloads and protocol/port once, earlier workload first.
         const eligible = new Map<WorkloadPlacement, Set<string>>();
         const setOfList = new Map<readonly unknown[], Set<string>>();
         const eligibleOf = (w: WorkloadPlacement): Set<string> => {
@@ -159,41 +148,104 @@ export default defineRule({
           const nodes = [...new Set(w.pods.filter((p) => p.phase === 'Scheduled').map((p) => p.node!))].sort(byRank);
           return nodes.length === 0 ? 'no node' : listNodes(nodes);
         };
-        /** ` It is also claimed by A and 3 more workloads.` for the partners a finding does not name. */
-        const alsoText = (rest: readonly Claim[]): string => {
-          if (rest.length === 0) return '';
-          const named = rest.slice(0, 3).map((c) => workloadName(c.w));
-          const more = rest.length - named.length;
+        /** ` A, B and 3 more workloads also claim it on some of the same nodes.` for the partners a finding does not name. */
+        const alsoText = (rest: { named: readonly Claim[]; count: number }): string => {
+          if (rest.count <= 0) return '';
+          const named = rest.named.slice(0, 3).map((c) => workloadName(c.w));
+          const more = rest.count - named.length;
           const list = more > 0 ? `${named.join(', ')} and ${more} more ${more === 1 ? 'workload' : 'workloads'}`
             : named.length <= 2 ? named.join(' and ') : `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}`;
-          return ` ${list} ${rest.length === 1 ? 'also claims' : 'also claim'} it on some of the same nodes.`;
+          return ` ${list} ${rest.count === 1 ? 'also claims' : 'also claim'} it on some of the same nodes.`;
         };
 
         // One finding per workload and protocol/port, on the later workload of each pair: the
-        // earlier one was placed first, so only the later one can be the one left waiting.
-        const reported = new Set<string>();
+        // earlier one was placed first, so only the later one can be the one left waiting. Claims
+        // are grouped by protocol/port so each is compared with the earlier ones of its port only.
+        const byPort = new Map<string, Claim[]>();
         for (const c of claims) {
-          const portKey = `${c.hp.protocol}/${c.hp.port}`;
-          const findingKey = `${c.order}\u0000${portKey}`;
-          if (reported.has(findingKey)) continue;
-          const partners: Claim[] = [];
-          const seen = new Set<WorkloadPlacement>();
-          for (const h of index.conflicts(c.hp.hostIP, c.hp.protocol, c.hp.port)) {
-            const o = h.holder;
-            if (o.order >= c.order || seen.has(o.w)) continue;
-            seen.add(o.w);
-            partners.push(o);
+          const key = `${c.hp.protocol}/${c.hp.port}`;
+          let list = byPort.get(key);
+          if (!list) byPort.set(key, (list = []));
+          list.push(c);
+        }
+        const setIds = new Map<Set<string>, number>();
+        const idOf = (w: WorkloadPlacement): number => {
+          const set = eligibleOf(w);
+          let id = setIds.get(set);
+          if (id === undefined) setIds.set(set, (id = setIds.size));
+          return id;
+        };
+        const meetsCache = new Map<number, boolean>();
+        const ids = new Int32Array(placement.workloads.length).fill(-1);
+        const idOfClaim = (x: Claim): number => (ids[x.order]! >= 0 ? ids[x.order]! : (ids[x.order] = idOf(x.w)));
+        const meets = (x: Claim, y: Claim): boolean => {
+          const a = idOfClaim(x);
+          const b = idOfClaim(y);
+          if (a === b) return eligibleOf(x.w).size > 0;
+          const k = a < b ? a * 1_000_003 + b : b * 1_000_003 + a;
+          let hit = meetsCache.get(k);
+          if (hit === undefined) meetsCache.set(k, (hit = sharedNodes(eligibleOf(x.w), eligibleOf(y.w)).length > 0));
+          return hit;
+        };
+
+        for (const [portKey, list] of byPort) {
+          // Earlier claims of this port, bucketed by (eligible node set, hostIP): a claim compares
+          // with the few buckets, not with every earlier claim, so many workloads on one port stay
+          // linear. A workload that claims the port on two hostIPs may be counted twice in "N more".
+          const buckets = new Map<string, { id: number; hostIP: string; count: number; first: Claim[] }>();
+          const done = new Set<WorkloadPlacement>();
+          // A workload's own claims join the buckets only once the next workload starts, so no
+          // claim is ever compared with its own workload (claims come workload by workload).
+          let own: Claim[] = [];
+          const flush = (): void => {
+            for (const o of own) {
+              const id = idOfClaim(o);
+              const key = `${id}\u0000${o.hp.hostIP}`;
+              const b = buckets.get(key) ?? { id, hostIP: o.hp.hostIP, count: 0, first: [] };
+              if (!b.first.some((x) => x.w === o.w)) {
+                b.count++;
+                if (b.first.length < 4) b.first.push(o);
+              }
+              buckets.set(key, b);
+            }
+            own = [];
+          };
+          for (const c of list) {
+            if (own.length > 0 && own[0]!.w !== c.w) flush();
+            own.push(c);
+            if (done.has(c.w)) continue;
+            const blockedBy = blockedOf(c.w);
+            const blockers: Claim[] = [];
+            const others: Claim[] = [];
+            let meeting = 0;
+            for (const b of buckets.values()) {
+              if (!hostIPsOverlap(b.hostIP, c.hp.hostIP) || !meets(c, b.first[0]!)) continue;
+              meeting += b.count;
+              others.push(...b.first);
+            }
+            // Blockers are the earlier workloads whose pods hold the port where this one waits.
+            for (const [view, ports] of blockedBy) {
+              if (!ports.has(portKey)) continue;
+              const holderClaim = list.find((o) => o.w.view === view && o.order < c.order && hostIPsOverlap(o.hp.hostIP, c.hp.hostIP));
+              if (holderClaim) blockers.push(holderClaim);
+            }
+            blockers.sort((x, y) => x.order - y.order);
+            others.sort((x, y) => x.order - y.order);
+            const othersOnly = others.filter((o) => !blockers.some((b) => b.w === o.w));
+            const otherCount = Math.max(0, meeting - blockers.length);
+            if (blockers.length > 0 || otherCount > 0) {
+              done.add(c.w);
+              report(c, portKey, blockers, othersOnly, otherCount);
+            }
           }
-          if (partners.length === 0) continue;
-          reported.add(findingKey);
-          partners.sort((x, y) => x.order - y.order);
-          const mine = eligibleOf(c.w);
+        }
+
+        function report(c: Claim, portKey: string, blockers: readonly Claim[], others: readonly Claim[], otherCount: number): void {
           const blockedBy = blockedOf(c.w);
-          const blockers = partners.filter((o) => blockedBy.get(o.w.view)?.has(portKey));
-          const meeting = blockers.length > 0 ? blockers : partners.filter((o) => sharedNodes(mine, eligibleOf(o.w)).length > 0);
-          if (meeting.length === 0) continue;
-          const holder = meeting[0]!;
-          const rest = [...meeting.slice(1), ...(blockers.length > 0 ? partners.filter((o) => !blockers.includes(o) && sharedNodes(mine, eligibleOf(o.w)).length > 0) : [])];
+          const holder = blockers[0] ?? others[0]!;
+          const rest = blockers.length > 0
+            ? { named: [...blockers.slice(1), ...others], count: blockers.length - 1 + otherCount }
+            : { named: others.slice(1), count: otherCount - 1 };
           const holderPath = hostPortPath(holder.hp);
           const holderAt = where(holder.w, holderPath);
           const related: RelatedLocation[] = [{
@@ -206,7 +258,7 @@ export default defineRule({
           };
 
           if (blockers.length === 0) {
-            const shared = sharedNodes(mine, eligibleOf(holder.w));
+            const shared = sharedNodes(eligibleOf(c.w), eligibleOf(holder.w));
             ctx.report({
               object: c.w.view.object, path: hostPortPath(c.hp), messageId: 'mayCollide', severity: 'warning',
               data: { ...base, nodes: listNodes(shared) },
@@ -217,7 +269,7 @@ export default defineRule({
                 `placed: ${workloadName(c.w)} on ${placedOn(c.w)}; ${workloadName(holder.w)} on ${placedOn(holder.w)}`,
               ],
             });
-            continue;
+            return;
           }
 
           const blocked = blockedBy.get(holder.w.view)!.get(portKey)!;
@@ -232,7 +284,7 @@ export default defineRule({
               related,
               evidence: [...evidence, `${first.pod.name}: Failed at kubelet admission on ${first.admission.node}`],
             });
-            continue;
+            return;
           }
           const pending = blocked.pods.filter((p) => p.phase === 'Pending');
           const message = pending[0]?.fitError?.message ?? first.admission?.status.reasons.join(', ') ?? '';

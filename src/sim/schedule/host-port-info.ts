@@ -17,6 +17,11 @@ export function sanitize(hostIP: string, protocol: string): [string, string] {
   return [hostIP === '' ? '0.0.0.0' : hostIP, protocol === '' ? 'TCP' : protocol];
 }
 
+/** SCHED-3 for two sanitized hostIPs on the same protocol/port: the same address, or either is 0.0.0.0. */
+export function hostIPsOverlap(a: string, b: string): boolean {
+  return a === b || a === '0.0.0.0' || b === '0.0.0.0';
+}
+
 export class HostPortInfo<P> {
   /** `TCP/80` → holders on every hostIP. */
   private readonly byPort = new Map<string, PortHolder<P>[]>();
@@ -48,7 +53,7 @@ export class HostPortInfo<P> {
     const list = this.byPort.get(`${proto}/${port}`);
     if (!list) return [];
     if (ip === '0.0.0.0') return list;
-    return list.filter((h) => h.hostIP === ip || h.hostIP === '0.0.0.0');
+    return list.filter((h) => hostIPsOverlap(h.hostIP, ip));
   }
 
   /** Every port held, sorted by protocol, port and hostIP. */

@@ -54,6 +54,7 @@ export interface Placement {
    * Nodes the workload's pods may land on ignoring every other pod: for a DaemonSet the nodes
    * DS-1 picks; for pods bound with nodeName the node the kubelet admits them on; otherwise the
    * nodes the static filters (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity) accept.
+   * Workloads with the same eligible nodes get the same array.
    */
   eligibleNodes(w: WorkloadPlacement): readonly ClusterNode[];
   /** The snapshot at the end of placement, for further cycles (rollouts, explain). */
@@ -65,6 +66,8 @@ export class PlacementSnapshot implements Snapshot {
   readonly byName = new Map<string, NodeInfo>();
   readonly nodesByShape = new Map<PodShape, Map<NodeInfo, number>>();
   readonly antiAffinityShapes = new Set<PodShape>();
+  /** Bumped by every bind and unbind: two cycles at the same generation see the same cluster. */
+  generation = 0;
 
   constructor(cluster: Cluster) {
     this.nodes = cluster.nodes.map((n, i) => new NodeInfo(n, i));
@@ -72,6 +75,7 @@ export class PlacementSnapshot implements Snapshot {
   }
 
   bind(pod: SchedPod, node: NodeInfo): void {
+    this.generation++;
     node.addPod(pod);
     let m = this.nodesByShape.get(pod.shape);
     if (!m) this.nodesByShape.set(pod.shape, (m = new Map()));
@@ -85,6 +89,7 @@ export class PlacementSnapshot implements Snapshot {
 
   unbind(pod: SchedPod, node: NodeInfo): void {
     if (!node.removePod(pod)) return;
+    this.generation++;
     const m = this.nodesByShape.get(pod.shape);
     if (!m) return;
     const c = (m.get(node) ?? 0) - 1;
@@ -163,8 +168,18 @@ export function placeAll(views: readonly PodView[], cluster: Cluster): Placement
     } else {
       const total = desiredPods(view);
       const pods: PlacedPod[] = [];
+      let waited: { generation: number; placed: PlacedPod } | undefined;
       for (let i = 0; i < total; i++) {
-        pods.push(placePod({ shape: template, name: podName(template, i, total), ordinal: i, revision: 'current' }, scheduler, snapshot));
+        const pod: SchedPod = { shape: template, name: podName(template, i, total), ordinal: i, revision: 'current' };
+        // A replica that found no node, with nothing bound since, tells the next one its fate: the
+        // same filters on the same cluster give the same verdict, so reuse it (100 replicas on 3 nodes).
+        if (waited && waited.generation === snapshot.generation) {
+          pods.push({ ...waited.placed, pod });
+          continue;
+        }
+        const placed = placePod(pod, scheduler, snapshot);
+        pods.push(placed);
+        waited = placed.phase === 'Scheduled' ? undefined : { generation: snapshot.generation, placed };
       }
       w = { view, shape: template, pods };
     }
@@ -174,7 +189,15 @@ export function placeAll(views: readonly PodView[], cluster: Cluster): Placement
 
   const eligibleCache = new Map<string, ClusterNode[]>();
   const eligibleNodes = (w: WorkloadPlacement): readonly ClusterNode[] => {
-    if (w.daemonNodes) return w.daemonNodes.filter((d) => d.shouldRun).map((d) => d.node);
+    if (w.daemonNodes) {
+      // DaemonSets that run on the same nodes share one list, so callers can compare lists by identity.
+      const nodes = w.daemonNodes.filter((d) => d.shouldRun).map((d) => d.node);
+      const key = `ds\u0000${nodes.map((n) => n.name).join('\u0000')}`;
+      const hit = eligibleCache.get(key);
+      if (hit) return hit;
+      eligibleCache.set(key, nodes);
+      return nodes;
+    }
     const s = w.shape;
     const key = JSON.stringify([s.nodeName, s.nodeSelector, s.requiredNodeAffinity, s.tolerations]);
     let hit = eligibleCache.get(key);
