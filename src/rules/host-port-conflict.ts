@@ -144,9 +144,14 @@ export default defineRule({
         };
         const rank = nodeOrder(placement);
         const byRank = (x: string, y: string): number => (rank.get(x) ?? 0) - (rank.get(y) ?? 0);
+        const placedCache = new Map<WorkloadPlacement, string>();
         const placedOn = (w: WorkloadPlacement): string => {
-          const nodes = [...new Set(w.pods.filter((p) => p.phase === 'Scheduled').map((p) => p.node!))].sort(byRank);
-          return nodes.length === 0 ? 'no node' : listNodes(nodes);
+          let text = placedCache.get(w);
+          if (text === undefined) {
+            const nodes = [...new Set(w.pods.filter((p) => p.phase === 'Scheduled').map((p) => p.node!))].sort(byRank);
+            placedCache.set(w, (text = nodes.length === 0 ? 'no node' : listNodes(nodes)));
+          }
+          return text;
         };
         /** ` A, B and 3 more workloads also claim it on some of the same nodes.` for the partners a finding does not name. */
         const alsoText = (rest: { named: readonly Claim[]; count: number }): string => {
