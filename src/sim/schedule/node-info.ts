@@ -36,8 +36,9 @@ export class NodeInfo {
     return this.node.name;
   }
 
-  addPod(p: SchedPod): void {
-    this.pods.push(p);
+  /** Add a pod, at `at` in the node's list when given (to put back a pod exactly where it was). */
+  addPod(p: SchedPod, at = this.pods.length): void {
+    this.pods.splice(at, 0, p);
     for (const hp of p.shape.hostPorts) this.usedPorts.add(hp.hostIP, hp.protocol, hp.port, p);
     const r = p.shape.requests;
     this.requested = {
@@ -47,9 +48,10 @@ export class NodeInfo {
     };
   }
 
-  removePod(p: SchedPod): boolean {
+  /** Remove a pod; its former index in the node's list, or -1 when it was not there. */
+  removePod(p: SchedPod): number {
     const i = this.pods.indexOf(p);
-    if (i < 0) return false;
+    if (i < 0) return -1;
     this.pods.splice(i, 1);
     if (p.shape.hostPorts.length > 0) this.usedPorts.remove(p);
     const r = p.shape.requests;
@@ -58,6 +60,6 @@ export class NodeInfo {
       memory: this.requested.memory - r.memory,
       ephemeralStorage: this.requested.ephemeralStorage - r.ephemeralStorage,
     };
-    return true;
+    return i;
   }
 }

@@ -74,9 +74,9 @@ export class PlacementSnapshot implements Snapshot {
     for (const n of this.nodes) this.byName.set(n.name, n);
   }
 
-  bind(pod: SchedPod, node: NodeInfo): void {
+  bind(pod: SchedPod, node: NodeInfo, at?: number): void {
     this.generation++;
-    node.addPod(pod);
+    node.addPod(pod, at);
     let m = this.nodesByShape.get(pod.shape);
     if (!m) this.nodesByShape.set(pod.shape, (m = new Map()));
     m.set(node, (m.get(node) ?? 0) + 1);
@@ -87,11 +87,13 @@ export class PlacementSnapshot implements Snapshot {
     return this.byName.get(name);
   }
 
-  unbind(pod: SchedPod, node: NodeInfo): void {
-    if (!node.removePod(pod)) return;
+  /** Remove a bound pod; returns where it was in the node's list (-1 if it was not there). */
+  unbind(pod: SchedPod, node: NodeInfo): number {
+    const at = node.removePod(pod);
+    if (at < 0) return at;
     this.generation++;
     const m = this.nodesByShape.get(pod.shape);
-    if (!m) return;
+    if (!m) return at;
     const c = (m.get(node) ?? 0) - 1;
     if (c > 0) m.set(node, c);
     else m.delete(node);
@@ -99,6 +101,7 @@ export class PlacementSnapshot implements Snapshot {
       this.nodesByShape.delete(pod.shape);
       this.antiAffinityShapes.delete(pod.shape);
     }
+    return at;
   }
 }
 

@@ -70,8 +70,8 @@ class Journal {
   remove(slot: Slot): void {
     const node = slot.node;
     if (!node) return;
-    this.snapshot.unbind(slot.pod, node);
-    this.undo.push(() => this.snapshot.bind(slot.pod, node));
+    const at = this.snapshot.unbind(slot.pod, node);
+    this.undo.push(() => this.snapshot.bind(slot.pod, node, at));
   }
 
   revert(): void {

@@ -155,11 +155,11 @@ export function explainNodes(placement: Placement, w: WorkloadPlacement): NodeVe
     const probe: SchedPod = { shape: w.shape, name: `${w.shape.workload} (probe)`, ordinal: -1, revision: 'new', pinnedTo: n.name };
     // A daemon pod is judged for its node without itself on it.
     const own = w.pods.find((p) => p.pod.pinnedTo === n.name && p.phase === 'Scheduled');
-    if (own) placement.snapshot.unbind(own.pod, n);
+    const at = own ? placement.snapshot.unbind(own.pod, n) : -1;
     try {
       out.push(verdict(n, scheduler.schedule(probe, true).statuses.get(n.name)));
     } finally {
-      if (own) placement.snapshot.bind(own.pod, n);
+      if (own) placement.snapshot.bind(own.pod, n, at);
     }
   }
   return out;

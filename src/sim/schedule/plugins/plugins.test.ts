@@ -357,7 +357,7 @@ describe('NodePorts', () => {
     n.addPod(holder);
     const wanted = pod(ports('[{containerPort: 80, hostPort: 80}]'));
     expect(show(verdict(nodePorts, wanted, n))).toBe(no);
-    expect(n.removePod(holder)).toBe(true);
+    expect(n.removePod(holder)).toBe(0);
     expect(show(verdict(nodePorts, wanted, n))).toBe('Success');
   });
 });
