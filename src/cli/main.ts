@@ -191,7 +191,9 @@ async function runExplain(ref: string, paths: string[], flags: SimFlags): Promis
   } else {
     const lines = [...renderPodViewText(r.view), ''];
     const running = mine.pods.filter((p) => p.phase === 'Scheduled');
-    lines.push(`Pods: ${running.length} of ${mine.pods.length} run${running.length > 0 ? ` (${running.map((p) => p.node).join(', ')})` : ''}.`);
+    lines.push(r.view.kind === 'CronJob'
+      ? 'Pods: none yet; a CronJob has no pods until its schedule starts a Job. The verdicts below are for one of its pods.'
+      : `Pods: ${running.length} of ${mine.pods.length} run${running.length > 0 ? ` (${running.map((p) => p.node).join(', ')})` : ''}.`);
     for (const p of mine.pods.filter((x) => x.phase !== 'Scheduled')) {
       lines.push(`  ${p.pod}: ${p.phase}. ${p.message ?? ''}`.trimEnd());
       for (const l of blockedByLines(p.blockedBy)) lines.push(`    ${l}`);
