@@ -19,6 +19,9 @@ import { EXIT } from './exit-codes.js';
 import { renderRuleDoc, renderRuleList } from './rules-command.js';
 import { blockedByLines, renderNodeVerdicts, renderPlacementText, renderPodViewText, renderRolloutText } from './simulate-command.js';
 import { resolveWorkload } from './workload-ref.js';
+import { dnsJson, renderPodDnsText, renderResolutionText } from './dns-command.js';
+import { clusterRecords } from '../sim/dns/records.js';
+import { resolveName } from '../sim/dns/resolve.js';
 import { simulations } from '../sim/simulations.js';
 import type { WorkloadPlacement } from '../sim/schedule/place.js';
 import { hasRollout, playRollout } from '../sim/schedule/rollout.js';
@@ -206,6 +209,51 @@ async function runExplain(ref: string, paths: string[], flags: SimFlags): Promis
   return badInput ? EXIT.usage : EXIT.ok;
 }
 
+interface DnsFlags extends SimFlags {
+  pod?: string;
+  clusterDns?: 'up' | 'down';
+  libc?: 'glibc' | 'musl';
+}
+
+async function runDns(paths: string[], flags: DnsFlags): Promise<number> {
+  const { result, badInput } = await loadForSimulation(paths, flags, 'dns');
+  const model = result.model;
+  const sims = simulations(model);
+  let views = model.podViews.filter((v) => !model.duplicates.has(v.object));
+  if (flags.pod) {
+    const r = resolveWorkload(flags.pod, views, flags.namespace);
+    if ('error' in r) throw new UsageError(`--pod ${r.error}`);
+    views = [r.view];
+  }
+  if (flags.output === 'json') {
+    await write(`${JSON.stringify({ version: 1, cluster: model.cluster.name, pods: views.map((v) => dnsJson(v, sims.dns(v))) }, null, 2)}\n`);
+  } else {
+    await write(views.length === 0 ? 'No workload in the input runs pods.\n' : views.map((v) => renderPodDnsText(v, sims.dns(v))).join('\n'));
+  }
+  return badInput ? EXIT.usage : EXIT.ok;
+}
+
+async function runDnsResolve(ref: string, name: string, paths: string[], flags: DnsFlags): Promise<number> {
+  const { result, badInput } = await loadForSimulation(paths, flags, `dns resolve ${ref} ${name}`);
+  const model = result.model;
+  const sims = simulations(model);
+  const views = model.podViews.filter((v) => !model.duplicates.has(v.object));
+  const r = resolveWorkload(ref, views, flags.namespace);
+  if ('error' in r) throw new UsageError(r.error);
+  const d = sims.dns(r.view);
+  if (!d) throw new UsageError(`${ref}: dnsPolicy ${String(r.view.dnsPolicy)} is not a value Kubernetes knows, so the pod is never created (VAL-14).`);
+  const records = clusterRecords(model.objects.filter((o) => !model.duplicates.has(o)), sims.placement(), model.cluster);
+  const scenario = flags.clusterDns ?? 'up';
+  const resolution = resolveName(name, d.conf, { cluster: model.cluster, records, scenario: { clusterDNS: scenario } }, flags.libc ?? 'glibc');
+  if (flags.output === 'json') {
+    await write(`${JSON.stringify({ version: 1, pod: dnsJson(r.view, d), clusterDNS: scenario, resolution }, null, 2)}\n`);
+  } else {
+    await write(`${renderPodDnsText(r.view, d)}\n${renderResolutionText(r.view, resolution, scenario)}`);
+  }
+  if (badInput) return EXIT.usage;
+  return resolution.resolved || flags.exitZero ? EXIT.ok : EXIT.findings;
+}
+
 const SIM_HELP = `
 Placement follows kube-scheduler's filter plugins (NodeUnschedulable, NodeName, TaintToleration,
 NodeAffinity, NodePorts, NodeResourcesFit, InterPodAffinity) and the DaemonSet controller, with
@@ -283,6 +331,44 @@ Examples:
   hostnet explain deploy/web -n shop k8s/ -o json
 ${SIM_HELP}`)
     .action(async (ref: string, paths: string[], flags: SimFlags) => setExit(await runExplain(ref, paths, flags)));
+
+  const dns = program.command('dns')
+    .summary("each pod's resolv.conf as the kubelet writes it, and what a lookup does")
+    .description("Print the resolv.conf the kubelet writes for every pod (or one, with --pod), with the reason for each line: dnsPolicy × hostNetwork × clusterDNS × dnsConfig, the node's own file, and the kubelet's limits. \"hostnet dns resolve\" walks one lookup.")
+    .argument('[paths...]', 'files or directories, or - for stdin')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--pod <kind/name>', 'only this workload\'s pods, e.g. deploy/web')
+    .option('-n, --namespace <namespace>', 'the namespace of --pod, when its name is in several')
+    .option('--cluster <file>', 'the cluster (its clusterDNS, clusterDomain and node resolv.conf); default: the embedded cluster')
+    .option('--config <file>', 'configuration file (default: .hostnet.yaml, if present)')
+    .addHelpText('after', `
+Examples:
+  hostnet dns deploy/                               every pod's resolv.conf, line by line with reasons
+  hostnet dns deploy/ --pod ds/node-agent -o json
+  hostnet dns resolve deploy/web redis.cache deploy/
+  hostnet dns resolve pod/debugger github.com k8s/ --cluster-dns down
+
+The node's resolv.conf comes from the cluster: its resolvConf path and content (hostnet cluster
+--default shows them; with systemd-resolved, point it at /run/systemd/resolve/resolv.conf).`)
+    .action(async (paths: string[], flags: DnsFlags) => setExit(await runDns(paths, flags)));
+
+  dns.command('resolve')
+    .summary('walk one lookup from one pod: the queries, the servers, and which one answers')
+    .argument('<kind/name>', 'the workload whose pods look the name up')
+    .argument('<dns-name>', 'the name, as the program passes it to the resolver (a trailing dot makes it absolute)')
+    .argument('[paths...]', 'files or directories, or - for stdin')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--cluster-dns <state>', 'cluster DNS up, or down as in an outage').choices(['up', 'down']).default('up'))
+    .addOption(new Option('--libc <libc>', 'the resolver library in the image: glibc (Debian, Ubuntu) or musl (Alpine)').choices(['glibc', 'musl']).default('glibc'))
+    .option('-n, --namespace <namespace>', 'the workload\'s namespace, when its name is in several')
+    .option('--cluster <file>', 'the cluster; default: the embedded cluster')
+    .option('--config <file>', 'configuration file (default: .hostnet.yaml, if present)')
+    .option('--exit-zero', 'exit 0 even when the name does not resolve')
+    .addHelpText('after', `
+Cluster records come from the Services in the input and where their pods land; unwritten
+clusterIPs and pod IPs are stand-ins. Names outside the cluster are taken to exist only as written
+(never as a search-list expansion). Exit codes: 0 resolves, 1 does not, 2 usage or unreadable input.`)
+    .action(async (ref: string, name: string, paths: string[], flags: DnsFlags) => setExit(await runDnsResolve(ref, name, paths, flags)));
 
   program.command('rules')
     .summary('list the rules, or print one rule\'s documentation')
