@@ -221,3 +221,58 @@ describe('hostnet simulate and hostnet explain', () => {
     expect(bad.stderr).toContain('name a workload as kind/name');
   });
 });
+
+const SHOP = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: redis, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{name: tcp, port: 6379}]
+`;
+
+describe('hostnet dns', () => {
+  test('prints each pod\'s resolv.conf with the reason for every line (KDNS-3, KDNS-4, KDNS-6)', () => {
+    const d = dir({ 'shop.yaml': SHOP });
+    const r = run(['dns', join(d, 'shop.yaml'), 'examples/seed-node-debug-pod.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('dnsPolicy ClusterFirst (defaulted, DEF-1) → Cluster type (KDNS-3): cluster DNS');
+    expect(r.stdout).toContain('search shop.svc.cluster.local svc.cluster.local cluster.local corp.example');
+    expect(r.stdout).toMatch(/nameserver 10\.96\.0\.10 +the kubelet's clusterDNS \(KDNS-4\)/);
+    expect(r.stdout).toContain('dnsPolicy ClusterFirst (defaulted, DEF-1) with hostNetwork → Host type (KDNS-3): the node\'s resolver');
+    const json = JSON.parse(run(['dns', join(d, 'shop.yaml'), '-o', 'json']).stdout) as { pods: Array<{ resolvConf: string; type: string }> };
+    expect(json.pods[0]).toMatchObject({ type: 'Cluster', resolvConf: 'search shop.svc.cluster.local svc.cluster.local cluster.local corp.example\nnameserver 10.96.0.10\noptions ndots:5\n' });
+  });
+
+  test('seed 001: in a cluster DNS outage the node debug pod resolves external names and the namespace pod does not', () => {
+    const d = dir({ 'shop.yaml': SHOP });
+    const files = [join(d, 'shop.yaml'), 'examples/seed-node-debug-pod.yaml'];
+    const debug = run(['dns', 'resolve', 'pod/node-debugger-worker-1-x7k2p', 'github.com', ...files, '--cluster-dns', 'down']);
+    expect(debug.code).toBe(0);
+    expect(debug.stdout).toContain('Resolves. github.com answers from 192.168.10.2 (the node\'s resolver)');
+    const web = run(['dns', 'resolve', 'deploy/web', 'github.com', ...files, '--cluster-dns', 'down']);
+    expect(web.code).toBe(1);
+    expect(web.stdout).toContain('Does not resolve. github.com.shop.svc.cluster.local got no answer from 10.96.0.10 within 10 s');
+    const up = run(['dns', 'resolve', 'deploy/web', 'redis', ...files, '-o', 'json']);
+    expect(up.code).toBe(0);
+    const j = JSON.parse(up.stdout) as { resolution: { resolved: boolean; queries: string[]; steps: Array<{ query: string; outcome: string }> } };
+    expect(j.resolution.resolved).toBe(true);
+    expect(j.resolution.steps.map((s) => `${s.query} ${s.outcome}`)).toEqual(['redis.shop.svc.cluster.local answer']);
+  });
+
+  test('explain gains the DNS section', () => {
+    const r = run(['explain', 'pod/node-debugger-worker-1-x7k2p', 'examples/seed-node-debug-pod.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('DNS: the resolv.conf the kubelet writes for its pods.');
+    expect(r.stdout).toMatch(/nameserver 192\.168\.10\.2 +the node's resolv\.conf \(KDNS-6\)/);
+  });
+});

@@ -189,8 +189,9 @@ async function runExplain(ref: string, paths: string[], flags: SimFlags): Promis
   const summary = summarizePlacement(placement);
   const mine = summary.workloads[placement.workloads.indexOf(w)]!;
   const rollout = hasRollout(w) ? summarizeRollout(playRollout(placement, w)) : undefined;
+  const dns = simulations(model).dns(r.view);
   if (flags.output === 'json') {
-    await write(`${JSON.stringify({ version: 1, workload: mine, nodes: verdicts, ...(rollout ? { rollout } : {}) }, null, 2)}\n`);
+    await write(`${JSON.stringify({ version: 1, workload: mine, nodes: verdicts, ...(rollout ? { rollout } : {}), dns: dnsJson(r.view, dns) }, null, 2)}\n`);
   } else {
     const lines = [...renderPodViewText(r.view), ''];
     const running = mine.pods.filter((p) => p.phase === 'Scheduled');
@@ -203,7 +204,8 @@ async function runExplain(ref: string, paths: string[], flags: SimFlags): Promis
     }
     lines.push('', ...renderNodeVerdicts(verdicts), '');
     let out = `${lines.join('\n')}\n`;
-    if (rollout) out += renderRolloutText(rollout);
+    if (rollout) out += `${renderRolloutText(rollout)}\n`;
+    out += `DNS: the resolv.conf the kubelet writes for its pods.\n${renderPodDnsText(r.view, dns).split('\n').slice(1).join('\n')}`;
     await write(out);
   }
   return badInput ? EXIT.usage : EXIT.ok;
@@ -318,7 +320,7 @@ Failed or a rollout stalls, 2 usage error or unreadable input, 3 a bug in hostne
     .action(async (paths: string[], flags: SimFlags) => setExit(await runSimulate(paths, flags)));
 
   program.command('explain')
-    .summary('one workload, fully: its pods after defaulting, where they land, and why not elsewhere')
+    .summary('one workload, fully: its pods after defaulting, where they land and why not elsewhere, its rollout, its resolv.conf')
     .argument('<kind/name>', 'the workload, as kubectl names it: deploy/web, ds/node-agent, pod/debug')
     .argument('[paths...]', 'files or directories, or - for stdin')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
@@ -353,22 +355,21 @@ The node's resolv.conf comes from the cluster: its resolvConf path and content (
     .action(async (paths: string[], flags: DnsFlags) => setExit(await runDns(paths, flags)));
 
   dns.command('resolve')
+    .configureHelp({ showGlobalOptions: true })
     .summary('walk one lookup from one pod: the queries, the servers, and which one answers')
     .argument('<kind/name>', 'the workload whose pods look the name up')
     .argument('<dns-name>', 'the name, as the program passes it to the resolver (a trailing dot makes it absolute)')
     .argument('[paths...]', 'files or directories, or - for stdin')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--cluster-dns <state>', 'cluster DNS up, or down as in an outage').choices(['up', 'down']).default('up'))
     .addOption(new Option('--libc <libc>', 'the resolver library in the image: glibc (Debian, Ubuntu) or musl (Alpine)').choices(['glibc', 'musl']).default('glibc'))
-    .option('-n, --namespace <namespace>', 'the workload\'s namespace, when its name is in several')
-    .option('--cluster <file>', 'the cluster; default: the embedded cluster')
-    .option('--config <file>', 'configuration file (default: .hostnet.yaml, if present)')
     .option('--exit-zero', 'exit 0 even when the name does not resolve')
     .addHelpText('after', `
 Cluster records come from the Services in the input and where their pods land; unwritten
 clusterIPs and pod IPs are stand-ins. Names outside the cluster are taken to exist only as written
-(never as a search-list expansion). Exit codes: 0 resolves, 1 does not, 2 usage or unreadable input.`)
-    .action(async (ref: string, name: string, paths: string[], flags: DnsFlags) => setExit(await runDnsResolve(ref, name, paths, flags)));
+(never as a search-list expansion). -o, --cluster, --config and -n are the dns command's options.
+Exit codes: 0 resolves, 1 does not, 2 usage or unreadable input.`)
+    // -o, --cluster, --config and -n are declared once, on dns, and read here with the parent's values.
+    .action(async (ref: string, name: string, paths: string[], _flags: DnsFlags, cmd: Command) => setExit(await runDnsResolve(ref, name, paths, cmd.optsWithGlobals<DnsFlags>())));
 
   program.command('rules')
     .summary('list the rules, or print one rule\'s documentation')
