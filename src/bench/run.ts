@@ -4,7 +4,8 @@
  *    parse of the same bytes (≤ 2×), peak RSS of a fresh process doing it (≤ 300 MB);
  *  - the same on ../shared/corpus, reported (no budget: it is 7.5 MB of mostly CRDs);
  *  - scheduling 10k pods on 5k nodes with host ports, affinity and taints (≥ 5,000 pods/s), and a
- *    hostNetwork DaemonSet with maxSurge on 5k nodes whose rollout is found stuck (< 1 s).
+ *    hostNetwork DaemonSet with maxSurge on 5k nodes whose rollout is found stuck (< 1 s);
+ *  - the kubelet's resolv.conf for 150k pods, rendered (< 1 s).
  * "parse" is js-yaml 5 loadAll of the same bytes, timed in this process and, for RSS, in its own.
  * Exits 1 when a budget is missed.
  */
@@ -20,6 +21,9 @@ import { loadText } from '../load/objects.js';
 import { buildModel } from '../model/model.js';
 import { placeAll } from '../sim/schedule/place.js';
 import { playRollout } from '../sim/schedule/rollout.js';
+import { kubeletDnsOf } from '../sim/dns/pod-dns.js';
+import { podDns, renderResolvConf, type PodDnsInput } from '../sim/dns/resolv-conf.js';
+import { DEFAULT_CLUSTER } from '../model/default-cluster.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const OUT = join(ROOT, '.bench-out');
@@ -117,6 +121,35 @@ function measureScheduling(): { pods: number; pending: number; placeMs: number; 
 
 const sched = measureScheduling();
 
+/** resolv.conf for 150k pods: every policy × hostNetwork, a third with dnsConfig, rendered. */
+function measureResolvConf(): { pods: number; ms: number; bytes: number } {
+  const kubelet = kubeletDnsOf(DEFAULT_CLUSTER);
+  const policies = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
+  const pods: PodDnsInput[] = [];
+  for (let i = 0; i < 150_000; i++) {
+    const dnsPolicy = policies[i % 4]!;
+    pods.push({
+      namespace: `ns-${i % 500}`, dnsPolicy, hostNetwork: i % 3 === 0,
+      ...(dnsPolicy === 'None' || i % 3 === 1
+        ? { dnsConfig: { nameservers: ['10.96.0.10', `10.1.${i % 200}.53`], searches: [`team-${i % 50}.corp.example`], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] } }
+        : {}),
+    });
+  }
+  const runs: number[] = [];
+  let bytes = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    progress(`resolv.conf for 150k pods: round ${r + 1}/${ROUNDS}`);
+    runs.push(time(() => {
+      bytes = 0;
+      for (const p of pods) bytes += renderResolvConf(podDns(p, kubelet)!.conf).length;
+    }));
+  }
+  progress('');
+  return { pods: pods.length, ms: median(runs), bytes };
+}
+
+const resolv = measureResolvConf();
+
 let failed = false;
 const line = (s: string): void => { process.stdout.write(`${s}\n`); };
 line('workload        objects  findings  parse ms  check ms  objects/s  check/parse  RSS MB check  RSS MB parse');
@@ -130,6 +163,7 @@ const budgets: Array<[string, boolean, string]> = [
   ['peak RSS ≤ 300 MB', g.rssMB <= 300, `${g.rssMB.toFixed(0)} MB`],
   ['scheduling 10k pods on 5k nodes ≥ 5,000 pods/s', sched.pods / (sched.placeMs / 1000) >= 5000,
     `${Math.round(sched.pods / (sched.placeMs / 1000))} pods/s (${sched.pods} pods, ${sched.pending} pending, ${sched.placeMs.toFixed(0)} ms)`],
+  ['resolv.conf for 150k pods < 1 s', resolv.ms < 1000, `${resolv.ms.toFixed(0)} ms for ${resolv.pods} pods (${(resolv.bytes / 1e6).toFixed(1)} MB of resolv.conf)`],
   ['5k-node DaemonSet surge rollout found stuck < 1 s', sched.dsOutcome === 'stalled' && sched.dsMs < 1000,
     `${sched.dsOutcome} in ${sched.dsMs.toFixed(0)} ms (placement included): ${sched.dsMessage}`],
 ];

@@ -76,6 +76,13 @@ export function parseResolvConf(text: string): ParsedResolvConf {
   return { nameservers, searches, options: [...options.values()], errors };
 }
 
+/** Every pod on a node reads the same file: parse it once per content (the result is never mutated). */
+let lastNodeFile: { text: string; parsed: ParsedResolvConf } | undefined;
+function parsedNodeFile(text: string): ParsedResolvConf {
+  if (lastNodeFile?.text !== text) lastNodeFile = { text, parsed: parseResolvConf(text) };
+  return lastNodeFile.parsed;
+}
+
 /** KDNS-3: the type a policy asks for; undefined for a value the API server rejects (VAL-14). */
 export function podDnsType(dnsPolicy: unknown, hostNetwork: boolean): DnsType | undefined {
   switch (dnsPolicy) {
@@ -217,7 +224,7 @@ export function podDns(pod: PodDnsInput, kubelet: KubeletDns): PodDns | undefine
     type = 'Host';
   }
 
-  const node = kubelet.resolvConf.path === '' ? { nameservers: [], searches: [], options: [], errors: [] } : parseResolvConf(kubelet.resolvConf.content);
+  const node = kubelet.resolvConf.path === '' ? { nameservers: [], searches: [], options: [], errors: [] } : parsedNodeFile(kubelet.resolvConf.content);
   let nameservers: Entry[] = [];
   let searches: Entry[] = [];
   let options: Entry[] = [];
