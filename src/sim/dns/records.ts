@@ -9,7 +9,7 @@
 import type { Cluster } from '../../model/cluster.js';
 import type { KubeObject } from '../../model/types.js';
 import type { Placement } from '../schedule/place.js';
-import { formatIPv4, parseCIDR, parseIPv4, standInClusterIP } from './addresses.js';
+import { formatIPv4, inCIDR, parseCIDR, parseIPv4, standInClusterIP } from './addresses.js';
 
 export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'SRV' | 'TXT';
 
@@ -106,7 +106,8 @@ export function clusterRecords(objects: readonly KubeObject[], placement: Placem
     taken.add(apiIP);
     add({ name: `kubernetes.default.svc.${zone}`, type: 'A', value: apiIP, from: 'Service default/kubernetes (every cluster has it)', standIn: false });
   }
-  if (cluster.clusterDNS[0] && zone !== '') {
+  // With a NodeLocal DNSCache the kubelet's clusterDNS is the cache's link-local address, not the Service's.
+  if (cluster.clusterDNS[0] && zone !== '' && cluster.serviceCIDRs.some((c) => inCIDR(cluster.clusterDNS[0]!, c))) {
     taken.add(cluster.clusterDNS[0]);
     add({ name: `kube-dns.kube-system.svc.${zone}`, type: 'A', value: cluster.clusterDNS[0], from: 'Service kube-system/kube-dns (cluster DNS)', standIn: false });
   }
@@ -149,11 +150,12 @@ export function clusterRecords(objects: readonly KubeObject[], placement: Placem
       }
       continue;
     }
-    const written = typeof spec.clusterIP === 'string' && parseIPv4(spec.clusterIP) !== undefined ? spec.clusterIP : undefined;
+    const written = typeof spec.clusterIP === 'string' && (parseIPv4(spec.clusterIP) !== undefined || /^[0-9a-f:]+$/i.test(spec.clusterIP) && spec.clusterIP.includes(':'))
+      ? spec.clusterIP : undefined;
     if (written) taken.add(written);
     const ip = written ?? standInClusterIP(ns, o.name, cluster.serviceCIDRs, taken);
     if (!ip) continue;
-    add({ name: fqdn, type: 'A', value: ip, from, standIn: written === undefined });
+    add({ name: fqdn, type: ip.includes(':') ? 'AAAA' : 'A', value: ip, from, standIn: written === undefined });
     srv(fqdn, (p) => (typeof p.port === 'number' ? p.port : undefined));
   }
 
