@@ -213,7 +213,7 @@ async function runExplain(ref: string, paths: string[], flags: SimFlags): Promis
 
 interface DnsFlags extends SimFlags {
   pod?: string;
-  clusterDns?: 'up' | 'down';
+  clusterDns?: 'up' | 'down' | 'unresponsive';
   libc?: 'glibc' | 'musl';
 }
 
@@ -360,7 +360,7 @@ The node's resolv.conf comes from the cluster: its resolvConf path and content (
     .argument('<kind/name>', 'the workload whose pods look the name up')
     .argument('<dns-name>', 'the name, as the program passes it to the resolver (a trailing dot makes it absolute)')
     .argument('[paths...]', 'files or directories, or - for stdin')
-    .addOption(new Option('--cluster-dns <state>', 'cluster DNS up, or down as in an outage').choices(['up', 'down']).default('up'))
+    .addOption(new Option('--cluster-dns <state>', 'cluster DNS up; down (its pods not ready: queries refused at once); unresponsive (ready but silent: queries time out)').choices(['up', 'down', 'unresponsive']).default('up'))
     .addOption(new Option('--libc <libc>', 'the resolver library in the image: glibc (Debian, Ubuntu) or musl (Alpine)').choices(['glibc', 'musl']).default('glibc'))
     .option('--exit-zero', 'exit 0 even when the name does not resolve')
     .addHelpText('after', `
