@@ -59,6 +59,8 @@ export function parseResolvConf(text: string): ParsedResolvConf {
   let searches: string[] = [];
   const options = new Map<string, string>();
   const errors: string[] = [];
+  // utilio.ReadAtMost fails at the limit: the kubelet then cannot build any pod's DNS (KDNS-2).
+  if (Buffer.byteLength(text, 'utf8') >= MAX_RESOLV_CONF_LENGTH) errors.push('the read limit is reached');
   for (const line of text.slice(0, MAX_RESOLV_CONF_LENGTH).split('\n')) {
     const trimmed = line.trim();
     if (trimmed.startsWith('#')) continue;
