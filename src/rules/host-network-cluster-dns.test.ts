@@ -1,7 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { ruleTester, runRule } from '../testing/rule-tester.js';
 import { yaml } from '../testing/yaml.js';
-import rule, { nodeResolverOf } from './host-network-cluster-dns.js';
+import { buildModel } from '../model/model.js';
+import { DEFAULT_CLUSTER } from '../model/default-cluster.js';
+import { podViewOf } from '../model/pod-view.js';
+import { loadText } from '../load/objects.js';
+import { kubeletDnsOf } from '../sim/dns/pod-dns.js';
+import { podDns } from '../sim/dns/resolv-conf.js';
+import rule, { forEachNameSource, inHostPosition, isSilentHostFallback, resolverOf, serviceIndexOf, serviceRefOf, tokensOf } from './host-network-cluster-dns.js';
 
 /** A hostNetwork DaemonSet in namespace `kube-system` with the given container body lines. */
 const ds = (extra: string, dnsPolicy = '') => yaml`
@@ -93,7 +99,10 @@ ruleTester.run(rule, {
       yaml: ds('            env: [{name: API_URL, value: "http://api.default.svc:8080/v1"}]'),
       errors: [{
         messageId: 'needsClusterDns', severity: 'warning', path: 'spec.template.spec.hostNetwork',
-        messageIncludes: ['env API_URL of container agent mentions "api.default.svc"'],
+        messageIncludes: [
+          'env API_URL of container agent mentions "api.default.svc"',
+          'A lookup of "api.default.svc" asks api.default.svc, then api.default.svc.corp.example, all of the node\'s resolver',
+        ],
       }],
     },
     {
@@ -260,15 +269,132 @@ data:
       `,
       errors: [{ messageId: 'needsClusterDns', severity: 'warning', messageIncludes: ['"redis.cache.svc.cluster.local" (the Service cache/redis)'] }],
     },
+    {
+      name: 'the resolver the simulation gives: a systemd-resolved node file, and a bare Service name expanded under its search list',
+      yaml: ds('            env: [{name: TYPHA, value: "typha:5473"}]') + service('typha', 'kube-system'),
+      cluster: { resolvConf: { path: '/run/systemd/resolve/resolv.conf', content: 'nameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch lab.example\n' } },
+      errors: [{
+        messageId: 'needsClusterDns',
+        messageIncludes: ["(nameserver 10.0.0.2, 10.0.0.3 from the node's /run/systemd/resolve/resolv.conf)", 'A lookup of "typha" asks typha.lab.example, then typha, all of'],
+      }],
+    },
+    {
+      name: 'a kubelet without resolvConf: the pod gets 127.0.0.1 (KDNS-6)',
+      yaml: ds(''),
+      cluster: { resolvConf: { path: '', content: '' } },
+      errors: [{ messageId: 'nodeResolver', messageIncludes: ["(127.0.0.1, since the kubelet's resolvConf is empty)"] }],
+    },
   ],
 });
 
 describe('host-network-cluster-dns details', () => {
-  test('the node resolver as the kubelet would use it (KDNS-6)', () => {
-    expect(nodeResolverOf({ path: '/run/systemd/resolve/resolv.conf', content: '# x\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n' }))
-      .toBe("nameserver 10.0.0.2, 10.0.0.3 from the node's /run/systemd/resolve/resolv.conf");
-    expect(nodeResolverOf({ path: '', content: '' })).toContain('127.0.0.1');
-    expect(nodeResolverOf({ path: '/etc/resolv.conf', content: 'search a\n' })).toBe("the node's /etc/resolv.conf");
+  test('the node resolver as the DNS simulation gives it (KDNS-6)', () => {
+    const hostConf = (resolvConf: { path: string; content: string }) =>
+      podDns({ namespace: 'x', dnsPolicy: 'Default', hostNetwork: true }, kubeletDnsOf({ ...DEFAULT_CLUSTER, resolvConf }))!.conf;
+    const systemd = { path: '/run/systemd/resolve/resolv.conf', content: '# x\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n' };
+    expect(resolverOf(hostConf(systemd), systemd.path)).toBe("nameserver 10.0.0.2, 10.0.0.3 from the node's /run/systemd/resolve/resolv.conf");
+    // resolvConf "": the local resolver of each node IP family (the default cluster's nodes are IPv4).
+    expect(resolverOf(hostConf({ path: '', content: '' }), '')).toBe("127.0.0.1, since the kubelet's resolvConf is empty");
+    expect(resolverOf(hostConf({ path: '/etc/resolv.conf', content: 'search a\n' }), '/etc/resolv.conf')).toBe("no nameserver, since the node's /etc/resolv.conf lists none");
+  });
+
+  test('tokens and host positions', () => {
+    const hosts = (s: string) => [...tokensOf(s)].filter((t) => inHostPosition(s, t)).map((t) => t.token);
+    expect(hosts('https://api.example.com/v1')).toEqual(['api.example.com']);
+    expect(hosts('postgres://user:pw@db.example.com:5432/app')).toEqual(['db.example.com']);
+    expect(hosts('redis:6379')).toEqual(['redis']);
+    expect(hosts('--server=api.example.com')).toEqual(['api.example.com']);
+    expect(hosts('api.example.com')).toEqual(['api.example.com']);
+    expect(hosts('host: "db.example.com"')).toEqual(['db.example.com']);
+    expect(hosts('/etc/app/config.yaml')).toEqual([]);
+    expect(hosts('quay.io/prometheus/node-exporter:v1.8.0')).toEqual([]);
+    expect(hosts('--selector=app.kubernetes.io/name=web')).toEqual([]);
+    expect(hosts('spring.redis.host=cache.example.com')).toEqual(['cache.example.com']);
+    expect(hosts('app=web')).toEqual(['web']);
+    expect(hosts('admin@example.com')).toEqual([]);
+    expect(hosts('${SERVICE.HOST}')).toEqual([]);
+    expect(hosts('x'.repeat(1024 * 1024 + 1))).toEqual([]);
+  });
+
+  test('Service names in every form, and short names of other namespaces only when asked', () => {
+    const model = buildModel(loadText('s.yaml', `${service('redis', 'cache').replace(/^---\n/, '')}${service('api', 'web')}`).objects, DEFAULT_CLUSTER);
+    const services = serviceIndexOf(model);
+    const ref = (t: string, other = false) => serviceRefOf(t, 'web', services, 'cluster.local', other);
+    expect(ref('api')).toMatchObject({ name: 'api', namespace: 'web', form: 'short', fqdn: 'api.web.svc.cluster.local' });
+    expect(ref('redis')).toBeUndefined();
+    expect(ref('redis', true)).toMatchObject({ namespace: 'cache', form: 'short' });
+    expect(ref('Redis.Cache')).toMatchObject({ form: 'svc.ns', fqdn: 'redis.cache.svc.cluster.local' });
+    expect(ref('redis.cache.svc')).toMatchObject({ form: 'svc.ns.svc' });
+    expect(ref('redis.cache.svc.cluster.local.')).toMatchObject({ form: 'full' });
+    expect(ref('redis.cache.svc.other.example')).toBeUndefined();
+    expect(ref('redis.cache.example')).toBeUndefined();
+    expect(serviceRefOf('redis.cache', 'web', services, '')).toMatchObject({ fqdn: 'redis.cache.svc' });
+  });
+
+  test('name sources: where each string is and the field that holds or references it', () => {
+    const loaded = loadText('p.yaml', yaml`
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p, namespace: web}
+      spec:
+        containers:
+          - name: c
+            image: busybox
+            command: [app, --x]
+            env: [{name: A, value: a}, {name: B, valueFrom: {configMapKeyRef: {name: cfg, key: k}}}]
+            envFrom: [{configMapRef: {name: cfg}}]
+        volumes: [{name: v, configMap: {name: cfg, items: [{key: j, path: j}]}}]
+      ---
+      apiVersion: v1
+      kind: ConfigMap
+      metadata: {name: cfg, namespace: web}
+      data: {k: kv, j: jv}
+    `);
+    const model = buildModel(loaded.objects, DEFAULT_CLUSTER);
+    const got: string[] = [];
+    forEachNameSource(podViewOf(loaded.objects[0]!)!, model, (s) => {
+      got.push(`${s.where} | ${s.path.join('.')} | ${s.text}${s.program ? ' (program)' : ''}`);
+    });
+    expect(got).toEqual([
+      'env A of container c | spec.containers.0.env.0.value | a',
+      'ConfigMap cfg key k (env B of container c) | spec.containers.0.env.1.valueFrom.configMapKeyRef | kv',
+      'command[0] of container c | spec.containers.0.command.0 | app (program)',
+      'command[1] of container c | spec.containers.0.command.1 | --x',
+      'ConfigMap cfg key k (envFrom of container c) | spec.containers.0.envFrom.0 | kv',
+      'ConfigMap cfg key j (envFrom of container c) | spec.containers.0.envFrom.0 | jv',
+      'ConfigMap cfg key j (volume v) | spec.volumes.0 | jv',
+    ]);
+    let n = 0;
+    forEachNameSource(podViewOf(loaded.objects[0]!)!, model, () => ++n === 2);
+    expect(n).toBe(2);
+  });
+
+  test('the silent fallback is decided by the DNS simulation, and only where the fix gives cluster DNS (KDNS-3, KDNS-5)', () => {
+    const view = (policy: string, hostNetwork = true) => podViewOf(loadText('p.yaml', yaml`
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p}
+      spec:
+        hostNetwork: ${hostNetwork}
+        ${policy === '' ? '' : `dnsPolicy: ${policy}`}
+        containers: [{name: c, image: busybox}]
+    `).objects[0]!)!;
+    const check = (policy: string, hostNetwork = true, cluster = DEFAULT_CLUSTER) => {
+      const kubelet = kubeletDnsOf(cluster);
+      const v = view(policy, hostNetwork);
+      return isSilentHostFallback(v, podDns({ namespace: v.namespace, dnsPolicy: v.dnsPolicy, hostNetwork: v.hostNetwork }, kubelet), kubelet);
+    };
+    expect(check('')).toBe(true);
+    expect(check('ClusterFirst')).toBe(true);
+    expect(check('ClusterFirstWithHostNet')).toBe(false);
+    expect(check('Default')).toBe(false);
+    expect(check('ClusterFirst', false)).toBe(false);
+    expect(check('', true, { ...DEFAULT_CLUSTER, clusterDNS: [] })).toBe(false);
+  });
+
+  test('the evidence holds the resolv.conf the simulation builds', () => {
+    const [f] = runRule(rule, ds(''));
+    expect(f!.evidence).toContain('resolv.conf the kubelet writes (type Host, KDNS-3, KDNS-6): search corp.example; nameserver 192.168.10.2; options edns0 timeout:2');
   });
 
   test('ConfigMap values over 1 MB are not scanned', () => {

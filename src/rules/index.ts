@@ -7,6 +7,8 @@ import clusterFirstWithHostNetWithoutHostNetwork from './cluster-first-with-host
 import daemonsetSkipsNodes from './daemonset-skips-nodes.js';
 import dnsConfigLimits from './dns-config-limits.js';
 import dnsNoneWithoutNameservers from './dns-none-without-nameservers.js';
+import dnsOutageExposure from './dns-outage-exposure.js';
+import dnsSearchTruncated from './dns-search-truncated.js';
 import duplicateHostPort from './duplicate-host-port.js';
 import hostNetworkClusterDns from './host-network-cluster-dns.js';
 import hostNetworkPrivileges from './host-network-privileges.js';
@@ -19,9 +21,12 @@ import hostUserNamespace from './host-user-namespace.js';
 import invalidDnsPolicy from './invalid-dns-policy.js';
 import invalidPort from './invalid-port.js';
 import misplacedPodField from './misplaced-pod-field.js';
+import ndotsQueryAmplification from './ndots-query-amplification.js';
+import networkPolicyBlocksDns from './network-policy-blocks-dns.js';
 import privilegedHostPort from './privileged-host-port.js';
 import removedApiVersion from './removed-api-version.js';
 import rolloutStalls from './rollout-stalls.js';
+import unresolvableServiceName from './unresolvable-service-name.js';
 import unschedulableReplicas from './unschedulable-replicas.js';
 
 export const RULES: readonly AnyRule[] = [
@@ -29,6 +34,8 @@ export const RULES: readonly AnyRule[] = [
   daemonsetSkipsNodes,
   dnsConfigLimits,
   dnsNoneWithoutNameservers,
+  dnsOutageExposure,
+  dnsSearchTruncated,
   duplicateHostPort,
   hostNetworkClusterDns,
   hostNetworkPrivileges,
@@ -41,9 +48,12 @@ export const RULES: readonly AnyRule[] = [
   invalidDnsPolicy,
   invalidPort,
   misplacedPodField,
+  ndotsQueryAmplification,
+  networkPolicyBlocksDns,
   privilegedHostPort,
   removedApiVersion,
   rolloutStalls,
+  unresolvableServiceName,
   unschedulableReplicas,
 ];
 
