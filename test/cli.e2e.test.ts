@@ -271,6 +271,13 @@ describe('hostnet dns', () => {
     expect(j.resolution.steps.map((s) => `${s.query} ${s.outcome}`)).toEqual(['redis.shop.svc.cluster.local answer']);
   });
 
+  test('dns resolve applies the NetworkPolicies in the manifests: a default-deny egress drops the queries', () => {
+    const r = run(['dns', 'resolve', 'deploy/checkout', 'kubernetes.default', 'examples/dns-network-policy-default-deny.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('queries to 10.96.0.10:53 are dropped: NetworkPolicy shop/default-deny-egress does not allow UDP 53 to the cluster DNS pods');
+    expect(r.stdout).toContain('no server answered within 20 s in all');
+  });
+
   test('explain gains the DNS section', () => {
     const r = run(['explain', 'pod/node-debugger-worker-1-x7k2p', 'examples/seed-node-debug-pod.yaml']);
     expect(r.code).toBe(0);

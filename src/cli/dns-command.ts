@@ -78,7 +78,7 @@ export function renderPodDnsText(v: PodView, d: PodDns | undefined): string {
 
 export function renderResolutionText(v: PodView, r: Resolution, scenario: string): string {
   const lines = [`Lookup of ${r.name} from ${v.kind} ${v.namespace}/${v.object.name} (${r.libc}, cluster DNS ${scenario}):`];
-  lines.push(`  queries in order: ${r.queries.join(', ')}`);
+  lines.push(`  queries asked, in order: ${r.queries.join(', ')}`);
   for (const s of r.steps) {
     const answer = s.outcome === 'answer' ? ` → ${s.answers.map((a) => `${a.type} ${a.value}${a.standIn ? ' (stand-in address)' : ''}`).join(', ')}` : '';
     lines.push(`  ${s.query} to ${s.server}: ${s.outcome.toUpperCase()}${answer}`);

@@ -21,7 +21,8 @@ import { blockedByLines, renderNodeVerdicts, renderPlacementText, renderPodViewT
 import { resolveWorkload } from './workload-ref.js';
 import { dnsJson, renderPodDnsText, renderResolutionText } from './dns-command.js';
 import { clusterRecords } from '../sim/dns/records.js';
-import { resolveName } from '../sim/dns/resolve.js';
+import { resolveName, serverKindOf } from '../sim/dns/resolve.js';
+import { dnsEgressVerdict } from '../sim/policy/network-policy.js';
 import { simulations } from '../sim/simulations.js';
 import type { WorkloadPlacement } from '../sim/schedule/place.js';
 import { hasRollout, playRollout } from '../sim/schedule/rollout.js';
@@ -246,7 +247,15 @@ async function runDnsResolve(ref: string, name: string, paths: string[], flags: 
   if (!d) throw new UsageError(`${ref}: dnsPolicy ${String(r.view.dnsPolicy)} is not a value Kubernetes knows, so the pod is never created (VAL-14).`);
   const records = clusterRecords(model.objects.filter((o) => !model.duplicates.has(o)), sims.placement(), model.cluster);
   const scenario = flags.clusterDns ?? 'up';
-  const resolution = resolveName(name, d.conf, { cluster: model.cluster, records, scenario: { clusterDNS: scenario } }, flags.libc ?? 'glibc');
+  // NetworkPolicies in the manifests that drop this pod's UDP 53 to cluster DNS make its queries time out.
+  const clusterServer = d.conf.nameservers.find((n) => serverKindOf(n.value, model.cluster) === 'cluster-dns');
+  const verdict = clusterServer
+    ? dnsEgressVerdict(r.view, model.objects.filter((o) => !model.duplicates.has(o)), model.cluster, { destination: { kind: 'cluster-dns', serviceIP: clusterServer.value } })
+    : undefined;
+  const blocked = verdict && !verdict.udp.allowed
+    ? `${verdict.egressPolicies.map((p) => `NetworkPolicy ${p.ref.replace(/^NetworkPolicy /, '')}`).join(', ')} ${verdict.egressPolicies.length === 1 ? 'does' : 'do'} not allow UDP 53 to the cluster DNS pods (${verdict.udp.reasons[0] ?? 'no egress rule matches'})`
+    : undefined;
+  const resolution = resolveName(name, d.conf, { cluster: model.cluster, records, scenario: { clusterDNS: scenario, ...(blocked ? { blockedToClusterDNS: blocked } : {}) } }, flags.libc ?? 'glibc');
   if (flags.output === 'json') {
     await write(`${JSON.stringify({ version: 1, pod: dnsJson(r.view, d), clusterDNS: scenario, resolution }, null, 2)}\n`);
   } else {
