@@ -194,7 +194,7 @@ export default defineRule<MessageId>({
             ...stepText('this pod, cluster DNS down:', w.external),
             ...stepText('this pod, cluster DNS down:', w.cluster),
             ...stepText(`${workloadName(firstLoser.view)}, cluster DNS down:`, loserWalk),
-            `resolve nothing in an outage: ${losers.map((l) => workloadName(l.view)).join(', ')}`,
+            `resolve nothing in an outage: ${losers.slice(0, 10).map((l) => workloadName(l.view)).join(', ')}${losers.length > 10 ? ` and ${losers.length - 10} more` : ''}`,
           ],
         });
       }

@@ -78,9 +78,9 @@ export function parseResolvConf(text: string): ParsedResolvConf {
   return { nameservers, searches, options: [...options.values()], errors };
 }
 
-/** Every pod on a node reads the same file: parse it once per content (the result is never mutated). */
+/** Every pod on a node reads the same file: parse it once per content (callers must not mutate the result). */
 let lastNodeFile: { text: string; parsed: ParsedResolvConf } | undefined;
-function parsedNodeFile(text: string): ParsedResolvConf {
+export function parsedNodeFile(text: string): ParsedResolvConf {
   if (lastNodeFile?.text !== text) lastNodeFile = { text, parsed: parseResolvConf(text) };
   return lastNodeFile.parsed;
 }

@@ -12,7 +12,7 @@ import type { Cluster } from '../../model/cluster.js';
 import { expandQuery, type Libc } from './query.js';
 import type { ClusterRecords, DnsRecord } from './records.js';
 import type { ResolvConf } from './resolv-conf.js';
-import { parseResolvConf } from './resolv-conf.js';
+import { parsedNodeFile } from './resolv-conf.js';
 
 export type ServerKind = 'cluster-dns' | 'node-local-dns' | 'node-resolver' | 'other';
 
@@ -78,7 +78,7 @@ function optionNumber(conf: ResolvConf, name: string, fallback: number, max: num
 export function serverKindOf(address: string, cluster: Cluster): ServerKind {
   if (cluster.nodeLocalDNS !== undefined && address === cluster.nodeLocalDNS) return 'node-local-dns';
   if (cluster.clusterDNS.includes(address)) return 'cluster-dns';
-  if (parseResolvConf(cluster.resolvConf.content).nameservers.includes(address)) return 'node-resolver';
+  if (parsedNodeFile(cluster.resolvConf.content).nameservers.includes(address)) return 'node-resolver';
   return 'other';
 }
 
