@@ -7,6 +7,7 @@ import { DUMP_SCHEMA, dump } from 'js-yaml';
 import { describe, expect, test } from 'vitest';
 import { loadText } from './objects.js';
 import { parseYamlStream } from './parse-yaml.js';
+import { resolvePlain } from './yaml11.js';
 import { flattenDocument as flatten } from '../testing/positions.js';
 
 const fragment = fc.constantFrom(
@@ -35,7 +36,10 @@ describe('the loader never throws', () => {
 
 // Keys and strings that survive a YAML round trip unchanged under Kubernetes' YAML 1.1 reading.
 const key = fc.stringMatching(/^[a-z][a-zA-Z0-9./-]{0,12}$/).filter((k) => !['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null'].includes(k.toLowerCase()));
-const scalar = fc.oneof(fc.integer({ min: -1e6, max: 1e6 }), fc.boolean(), fc.constant(null), fc.string({ maxLength: 20 }), fc.constantFrom('0400', 'yes', 'a: b', '#x', '- x', '', ' lead', 'trail ', 'line\nbreak'));
+// js-yaml quotes strings by YAML 1.2 rules, so a string go-yaml v2 reads as a number when plain
+// (`0e0_` is 0: it drops underscores before matching a float) would not survive; those are left out.
+const plainStaysString = (s: string): boolean => resolvePlain(s) === s;
+const scalar = fc.oneof(fc.integer({ min: -1e6, max: 1e6 }), fc.boolean(), fc.constant(null), fc.string({ maxLength: 20 }).filter(plainStaysString), fc.constantFrom('0400', 'yes', 'a: b', '#x', '- x', '', ' lead', 'trail ', 'line\nbreak'));
 const value = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' }, scalar, tie('list'), tie('map')),
   list: fc.array(tie('node'), { maxLength: 4 }),
