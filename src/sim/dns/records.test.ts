@@ -231,10 +231,9 @@ describe('IPv6 clusterIPs', () => {
   });
 });
 
-/** Where records.ts still departs from upstream: `test.fails` passes while it does (flip it to `test` once fixed). */
-describe('known divergences from upstream', () => {
+describe('headless SRV ports', () => {
 
-  test.fails('a headless SRV carries the endpoint port: a named targetPort resolves to the container port (CDNS-3, EndpointSlice ports)', () => {
+  test('a headless SRV carries the endpoint port: a named targetPort resolves to the container port (CDNS-3, EndpointSlice ports)', () => {
     const r = recordsOf(yaml`
       apiVersion: apps/v1
       kind: Deployment

@@ -81,11 +81,22 @@ export function clusterRecords(objects: readonly KubeObject[], placement: Placem
   // Where each workload's pods run, with a stand-in IP (node IP for hostNetwork, CDNS-10).
   const allocate = podIPAllocator(cluster);
   const nodeIP = (name: string): string | undefined => cluster.nodes.find((n) => n.name === name)?.addresses.find((a) => a.type === 'InternalIP')?.address;
-  interface RunningPod { readonly namespace: string; readonly labels: Record<string, string>; readonly ip: string; readonly hostname?: string; readonly subdomain?: string; readonly from: string }
+  interface RunningPod {
+    readonly namespace: string; readonly labels: Record<string, string>; readonly ip: string; readonly hostname?: string; readonly subdomain?: string; readonly from: string;
+    /** Named container ports, `name/PROTOCOL` → number: a Service's named targetPort resolves per pod (EPS). */
+    readonly namedPorts: ReadonlyMap<string, number>;
+  }
   const running: RunningPod[] = [];
   for (const w of placement.workloads) {
     const spec = w.view.spec;
     const labels = labelsOf(w.view.podMetadata.labels);
+    const namedPorts = new Map<string, number>();
+    for (const c of w.view.containers) {
+      if (c.kind === 'ephemeralContainer') continue;
+      for (const port of c.ports) {
+        if (typeof port.name === 'string' && typeof port.containerPort === 'number') namedPorts.set(`${port.name}/${String(port.protocol)}`, port.containerPort);
+      }
+    }
     for (const p of w.pods) {
       if (p.phase !== 'Scheduled' || p.node === undefined) continue;
       const ip = w.view.hostNetwork ? nodeIP(p.node) : allocate(p.node);
@@ -94,7 +105,7 @@ export function clusterRecords(objects: readonly KubeObject[], placement: Placem
       const hostname = w.view.kind === 'StatefulSet' ? `${w.view.object.name}-${p.pod.ordinal}` : typeof spec.hostname === 'string' ? spec.hostname : undefined;
       const subdomain = w.view.kind === 'StatefulSet' && isRecord(w.view.object.raw.spec) && typeof w.view.object.raw.spec.serviceName === 'string'
         ? w.view.object.raw.spec.serviceName : typeof spec.subdomain === 'string' ? spec.subdomain : undefined;
-      running.push({ namespace: w.view.namespace, labels, ip, ...(hostname ? { hostname } : {}), ...(subdomain ? { subdomain } : {}), from: p.pod.name });
+      running.push({ namespace: w.view.namespace, labels, ip, ...(hostname ? { hostname } : {}), ...(subdomain ? { subdomain } : {}), from: p.pod.name, namedPorts });
     }
   }
 
@@ -142,9 +153,13 @@ export function clusterRecords(objects: readonly KubeObject[], placement: Placem
         add({ name: fqdn, type: 'A', value: p.ip, from: `${from} endpoint ${p.from}`, standIn: true });
         add({ name: `${label}.${fqdn}`, type: 'A', value: p.ip, from: `${from} endpoint ${p.from}`, standIn: true });
         for (const port of named) {
-          const n = typeof port.targetPort === 'number' ? port.targetPort : typeof port.port === 'number' ? port.port : undefined;
+          const protocol = typeof port.protocol === 'string' ? port.protocol : 'TCP';
+          // The endpoint's port: a number, a container port name looked up on this pod, or the Service port.
+          const n = typeof port.targetPort === 'number' ? port.targetPort
+            : typeof port.targetPort === 'string' ? p.namedPorts.get(`${port.targetPort}/${protocol}`)
+              : typeof port.port === 'number' ? port.port : undefined;
           if (n === undefined) continue;
-          const proto = (typeof port.protocol === 'string' ? port.protocol : 'TCP').toLowerCase();
+          const proto = protocol.toLowerCase();
           add({ name: `_${String(port.name).toLowerCase()}._${proto}.${fqdn}`, type: 'SRV', value: `${label}.${fqdn}`, port: n, from, standIn: false });
         }
       }
