@@ -7,7 +7,8 @@ import { podViewOf } from '../model/pod-view.js';
 import { loadText } from '../load/objects.js';
 import { kubeletDnsOf } from '../sim/dns/pod-dns.js';
 import { podDns } from '../sim/dns/resolv-conf.js';
-import rule, { forEachNameSource, inHostPosition, isSilentHostFallback, resolverOf, serviceIndexOf, serviceRefOf, tokensOf } from './host-network-cluster-dns.js';
+import { forEachNameSource, inHostPosition, isSilentHostFallback, resolverOf, serviceIndexOf, serviceRefOf, tokensOf } from './dns-names.js';
+import rule from './host-network-cluster-dns.js';
 
 /** A hostNetwork DaemonSet in namespace `kube-system` with the given container body lines. */
 const ds = (extra: string, dnsPolicy = '') => yaml`

@@ -3,7 +3,7 @@ import { DEFAULT_CLUSTER } from '../model/default-cluster.js';
 import { buildModel } from '../model/model.js';
 import { ruleTester, runRule } from '../testing/rule-tester.js';
 import { yaml } from '../testing/yaml.js';
-import { serviceIndexOf } from './host-network-cluster-dns.js';
+import { serviceIndexOf } from './dns-names.js';
 import rule, { externalNamesOf } from './ndots-query-amplification.js';
 
 /** A Deployment in namespace `web`; `spec` lines go under the pod spec, `container` lines under its container. */

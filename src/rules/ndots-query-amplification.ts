@@ -6,7 +6,7 @@ import { defineRule } from './define-rule.js';
 import {
   forEachNameSource, inHostPosition, onCommentLine, resolvConfLine, serviceIndexOf, serviceRefOf, tokensOf, zoneOf,
   type ServiceIndex,
-} from './host-network-cluster-dns.js';
+} from './dns-names.js';
 
 /** Names the message spells out; the rest are counted. */
 const NAMED = 3;

@@ -8,7 +8,7 @@ import { defineRule } from './define-rule.js';
 import {
   forEachNameSource, inHostPosition, isSilentHostFallback, onCommentLine, resolvConfLine, resolverOf, serviceIndexOf, serviceRefOf, tokensOf, zoneOf,
   type NameToken, type ServiceRef,
-} from './host-network-cluster-dns.js';
+} from './dns-names.js';
 
 /** Names the message spells out beside the first; the rest are counted. */
 const NAMED = 3;
