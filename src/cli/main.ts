@@ -281,7 +281,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program.command('check')
     .summary('check manifests (the main job)')
-    .description('Load manifests (files, directories, or - for stdin), model them on a cluster, and report what will fail or surprise: rejected fields, host ports, DNS policy, privileges, removed APIs.')
+    .description('Load manifests (files, directories, or - for stdin), model them on a cluster, and report what will fail or surprise: rejected fields, host-port conflicts and Pending pods, rollouts that stall, DNS that will not resolve, privileges, removed APIs.')
     .argument('[paths...]', 'files or directories (.yaml, .yml, .json, recursively), or - for stdin')
     .addOption(new Option('-o, --output <format>', 'output format').choices(FORMATS).default('text'))
     .option('--cluster <file>', 'the cluster to model: Node objects (kubectl get nodes -o yaml), a KubeletConfiguration and/or a hostnet.dev/v1 ClusterProfile; default: the embedded cluster (hostnet cluster --default)')
