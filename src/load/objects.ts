@@ -3,6 +3,7 @@
  * Pure: it receives text, never reads the disk.
  */
 import { CLUSTER_SCOPED_KINDS } from '../model/kinds.js';
+import { isRecord } from '../model/pod-view.js';
 import type { FieldPath, Finding, KubeObject } from '../model/types.js';
 import { formatPath, refOf } from '../model/types.js';
 import { LOAD_ISSUES, type LoadIssueId } from './load-issues.js';
@@ -18,10 +19,6 @@ export interface LoadedText {
 
 export function loadIssue(id: LoadIssueId, message: string, file: string, line = 1, column = 1, extra: Partial<Finding> = {}): Finding {
   return { ruleId: id, severity: LOAD_ISSUES[id].severity, message, file, line, column, related: [], evidence: [], ...extra };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 const ORDINAL = (n: number): string => `Document ${n + 1}`;

@@ -7,7 +7,9 @@
  * plugin/kubernetes.
  */
 import type { Cluster } from '../../model/cluster.js';
+import { isRecord } from '../../model/pod-view.js';
 import type { KubeObject } from '../../model/types.js';
+import { stringMap } from '../schedule/sched-pod.js';
 import type { Placement } from '../schedule/place.js';
 import { formatIPv4, inCIDR, parseCIDR, parseIPv4, standInClusterIP } from './addresses.js';
 
@@ -37,16 +39,6 @@ export interface ClusterRecords {
 }
 
 const lower = (s: string): string => s.toLowerCase().replace(/\.+$/, '');
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function labelsOf(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (isRecord(v)) for (const [k, x] of Object.entries(v)) if (x !== null && typeof x !== 'object') out[k] = String(x);
-  return out;
-}
 
 /** Stand-in pod IPs: the next address of each node's podCIDR, in placement order. */
 function podIPAllocator(cluster: Cluster): (node: string) => string | undefined {
@@ -89,7 +81,7 @@ export function clusterRecords(objects: readonly KubeObject[], placement: Placem
   const running: RunningPod[] = [];
   for (const w of placement.workloads) {
     const spec = w.view.spec;
-    const labels = labelsOf(w.view.podMetadata.labels);
+    const labels = stringMap(w.view.podMetadata.labels);
     const namedPorts = new Map<string, number>();
     for (const c of w.view.containers) {
       if (c.kind === 'ephemeralContainer') continue;
@@ -143,7 +135,7 @@ export function clusterRecords(objects: readonly KubeObject[], placement: Placem
       if (typeof spec.externalName === 'string') add({ name: fqdn, type: 'CNAME', value: lower(spec.externalName), from, standIn: false });
       continue;
     }
-    const selector = isRecord(spec.selector) ? labelsOf(spec.selector) : undefined;
+    const selector = isRecord(spec.selector) ? stringMap(spec.selector) : undefined;
     const selected = selector && Object.keys(selector).length > 0
       ? running.filter((p) => p.namespace === ns && Object.entries(selector).every(([k, v]) => p.labels[k] === v)) : [];
     if (spec.clusterIP === 'None') {

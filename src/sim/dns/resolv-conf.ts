@@ -6,6 +6,7 @@
  * it came from, which is what `hostnet dns` prints beside each line. Pure: no I/O, no throwing
  * for over-limit input.
  */
+import { isRecord } from '../../model/pod-view.js';
 
 export type DnsType = 'Cluster' | 'Host' | 'None';
 
@@ -140,10 +141,6 @@ function dedupe(entries: readonly Entry[]): Entry[] {
 }
 
 const entries = (values: readonly string[], origin: Origin): Entry[] => values.map((value) => ({ value, origin }));
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function isIPv6(ip: string): boolean {
   return ip.includes(':');

@@ -50,10 +50,9 @@ function matchesRequirement(labels: Labels, r: Requirement): boolean {
 export interface LabelSelector {
   /** Empty selector `{}` matches everything; a null selector (undefined here) matches nothing. */
   matches(labels: Labels): boolean;
-  readonly key: string;
 }
 
-const NOTHING: LabelSelector = { matches: () => false, key: '<nothing>' };
+const NOTHING: LabelSelector = { matches: () => false };
 
 /** A metav1.LabelSelector (`matchLabels` + `matchExpressions`). */
 export function labelSelector(raw: unknown): LabelSelector {
@@ -67,7 +66,7 @@ export function labelSelector(raw: unknown): LabelSelector {
   const exprs = requirementsOf(raw.matchExpressions);
   if (!exprs) return NOTHING;
   reqs.push(...exprs);
-  return { matches: (labels) => reqs.every((r) => matchesRequirement(labels, r)), key: JSON.stringify(reqs) };
+  return { matches: (labels) => reqs.every((r) => matchesRequirement(labels, r)) };
 }
 
 /** A plain `key: value` map (nodeSelector, Service selectors): every pair must be present. */

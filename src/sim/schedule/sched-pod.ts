@@ -56,7 +56,8 @@ export interface SchedPod {
   readonly revision: 'current' | 'new';
 }
 
-function stringMap(v: unknown): Labels {
+/** A `key: value` map of scalars (labels, selectors) as strings; anything else is left out. */
+export function stringMap(v: unknown): Labels {
   if (!isRecord(v)) return {};
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) if (x !== null && typeof x !== 'object') out[k] = String(x);
