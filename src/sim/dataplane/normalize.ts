@@ -1,0 +1,105 @@
+/**
+ * Rewrite a rule's arguments into the form iptables-save prints after the kernel has stored them,
+ * so a rule written the way kube-proxy or portmap write it (`-m tcp -p tcp -d 10.96.0.1 --dport
+ * 443`) is kept as a real node shows it (`-d 10.96.0.1/32 -p tcp -m tcp --dport 443`). The
+ * kernel-load test proves this against iptables-restore + iptables-save.
+ *
+ * What iptables-save does, and so what this does:
+ * - `-s`, `-d`, `-i`, `-o`, `-p` (each with a leading `!`) come first, in that order;
+ * - addresses get a prefix length (`/32`, `/128`) and lose host bits (`10.244.1.5/24` → `10.244.1.0/24`);
+ * - a port option without its protocol match gets `-m tcp` / `-m udp` / `-m sctp` where it appears;
+ * - `MARK --or-mark m` is stored as `--set-xmark m/m`, `--xor-mark m` as `--set-xmark m/0x0`,
+ *   `--set-mark m` as `--set-xmark m/0xffffffff`;
+ * - `REJECT` without `--reject-with` gets the default `icmp-port-unreachable` (`icmp6-…` for IPv6);
+ * - `statistic --probability p` is stored as a 31-bit fraction and printed with 11 decimals.
+ */
+import type { Family } from './ruleset.js';
+import { formatAddress, parseAddress } from './addresses.js';
+
+const HOISTED = ['-s', '-d', '-i', '-o', '-p'] as const;
+const LONG_FORMS: Readonly<Record<string, string>> = {
+  '--source': '-s', '--src': '-s', '--destination': '-d', '--dst': '-d',
+  '--in-interface': '-i', '--out-interface': '-o', '--protocol': '-p',
+};
+const PORT_OPTIONS = new Set(['--dport', '--sport', '--destination-port', '--source-port', '--tcp-flags', '--syn', '--tcp-option']);
+const PROTOCOL_MATCHES = new Set(['tcp', 'udp', 'sctp']);
+
+/** `10.96.0.1` → `10.96.0.1/32`; `10.244.1.5/24` → `10.244.1.0/24`; other text unchanged. */
+export function canonicalAddress(text: string, family: Family): string {
+  const a = parseAddress(text.includes('/') ? text : `${text}/${family === 'ipv6' || text.includes(':') ? 128 : 32}`);
+  return a ? formatAddress(a) : text;
+}
+
+function canonicalProbability(text: string): string {
+  const p = Number(text);
+  if (!Number.isFinite(p) || p < 0 || p > 1) return text;
+  return (Math.round(p * 0x80000000) / 0x80000000).toFixed(11);
+}
+
+export function normalizeRule(args: readonly string[], family: Family): string[] {
+  const hoisted = new Map<string, string[]>();
+  const rest: string[] = [];
+  let protocol: string | undefined;
+  let currentMatch: string | undefined;
+  let protocolMatched = false;
+  let target: string | undefined;
+  let hasRejectWith = false;
+  for (let i = 0; i < args.length; i++) {
+    const negated = args[i] === '!';
+    const at = negated ? i + 1 : i;
+    const flag = LONG_FORMS[args[at]!] ?? args[at]!;
+    if ((HOISTED as readonly string[]).includes(flag) && target === undefined) {
+      let value = args[at + 1] ?? '';
+      if (flag === '-s' || flag === '-d') value = canonicalAddress(value, family);
+      if (flag === '-p') protocol = value.toLowerCase();
+      hoisted.set(flag, negated ? ['!', flag, value] : [flag, value]);
+      i = at + 1;
+      continue;
+    }
+    if (negated) {
+      rest.push('!');
+      continue;
+    }
+    const token = args[i]!;
+    if (token === '-m' || token === '--match') {
+      currentMatch = args[i + 1];
+      if (currentMatch !== undefined && PROTOCOL_MATCHES.has(currentMatch)) protocolMatched = true;
+      rest.push('-m', args[++i] ?? '');
+      continue;
+    }
+    if (token === '-j' || token === '-g' || token === '--jump' || token === '--goto') {
+      target = args[i + 1];
+      currentMatch = undefined;
+      rest.push(token.length === 2 ? token : token === '--jump' ? '-j' : '-g', args[++i] ?? '');
+      continue;
+    }
+    if (target === undefined && PORT_OPTIONS.has(token) && !protocolMatched && protocol !== undefined && PROTOCOL_MATCHES.has(protocol) && !(currentMatch === 'multiport')) {
+      rest.push('-m', protocol);
+      currentMatch = protocol;
+      protocolMatched = true;
+    }
+    if (target === 'MARK' && (token === '--or-mark' || token === '--xor-mark' || token === '--set-mark')) {
+      const value = args[++i] ?? '';
+      const [bits] = value.split('/');
+      const hex = `0x${(Number(bits) >>> 0).toString(16)}`;
+      const mask = token === '--or-mark' ? hex : token === '--xor-mark' ? '0x0' : value.includes('/') ? `0x${(Number(value.split('/')[1]) >>> 0).toString(16)}` : '0xffffffff';
+      rest.push('--set-xmark', `${hex}/${mask}`);
+      continue;
+    }
+    if (currentMatch === 'statistic' && token === '--probability') {
+      rest.push(token, canonicalProbability(args[++i] ?? ''));
+      continue;
+    }
+    if (target === 'REJECT' && token === '--reject-with') hasRejectWith = true;
+    if (target === 'DNAT' && token === '--to-destination') {
+      rest.push(token, args[++i] ?? '');
+      continue;
+    }
+    rest.push(token);
+  }
+  if (target === 'REJECT' && !hasRejectWith) rest.push('--reject-with', family === 'ipv6' ? 'icmp6-port-unreachable' : 'icmp-port-unreachable');
+  const out: string[] = [];
+  for (const flag of HOISTED) out.push(...(hoisted.get(flag) ?? []));
+  out.push(...rest);
+  return out;
+}
