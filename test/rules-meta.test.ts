@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import type { Cluster } from '../src/model/cluster.js';
 import { ruleCatalog } from '../src/report/rule-catalog.js';
 import { SEMANTICS_ID } from '../src/rules/define-rule.js';
 import { RULES } from '../src/rules/index.js';
@@ -26,6 +27,12 @@ function docOf(id: string): string {
 
 function examples(doc: string, kind: 'valid' | 'invalid'): string[] {
   return [...doc.matchAll(new RegExp('```yaml ' + kind + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+}
+
+/** An example may start with `# hostnet-cluster: {json}`: the parts of the default cluster it changes. */
+function clusterOf(example: string): Partial<Cluster> | undefined {
+  const m = /^# hostnet-cluster: (.+)$/m.exec(example);
+  return m ? (JSON.parse(m[1]!) as Partial<Cluster>) : undefined;
 }
 
 describe('the rule registry', () => {
@@ -57,8 +64,8 @@ describe.for(RULES.map((r) => [r.id, r] as const))('%s', ([id, rule]) => {
     const good = examples(doc, 'valid');
     expect(bad.length).toBeGreaterThan(0);
     expect(good.length).toBeGreaterThan(0);
-    for (const y of bad) expect(runRule(rule, y).length, `invalid example reports nothing:\n${y}`).toBeGreaterThan(0);
-    for (const y of good) expect(runRule(rule, y).map((f) => f.message), `valid example reports:\n${y}`).toEqual([]);
+    for (const y of bad) expect(runRule(rule, y, undefined, clusterOf(y)).length, `invalid example reports nothing:\n${y}`).toBeGreaterThan(0);
+    for (const y of good) expect(runRule(rule, y, undefined, clusterOf(y)).map((f) => f.message), `valid example reports:\n${y}`).toEqual([]);
   });
 });
 

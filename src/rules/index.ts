@@ -10,6 +10,7 @@ import dnsNoneWithoutNameservers from './dns-none-without-nameservers.js';
 import dnsOutageExposure from './dns-outage-exposure.js';
 import dnsSearchTruncated from './dns-search-truncated.js';
 import duplicateHostPort from './duplicate-host-port.js';
+import hostIpNotNodeAddress from './host-ip-not-node-address.js';
 import hostNetworkClusterDns from './host-network-cluster-dns.js';
 import hostNetworkPrivileges from './host-network-privileges.js';
 import hostNetworkSysctl from './host-network-sysctl.js';
@@ -17,6 +18,7 @@ import hostPortConflict from './host-port-conflict.js';
 import hostPortInNodePortRange from './host-port-in-node-port-range.js';
 import hostPortMismatch from './host-port-mismatch.js';
 import hostPortReserved from './host-port-reserved.js';
+import hostPortWithoutPortmap from './host-port-without-portmap.js';
 import hostUserNamespace from './host-user-namespace.js';
 import invalidDnsPolicy from './invalid-dns-policy.js';
 import invalidPort from './invalid-port.js';
@@ -37,6 +39,7 @@ export const RULES: readonly AnyRule[] = [
   dnsOutageExposure,
   dnsSearchTruncated,
   duplicateHostPort,
+  hostIpNotNodeAddress,
   hostNetworkClusterDns,
   hostNetworkPrivileges,
   hostNetworkSysctl,
@@ -44,6 +47,7 @@ export const RULES: readonly AnyRule[] = [
   hostPortInNodePortRange,
   hostPortMismatch,
   hostPortReserved,
+  hostPortWithoutPortmap,
   hostUserNamespace,
   invalidDnsPolicy,
   invalidPort,
