@@ -32,6 +32,7 @@ describe('normalizeRule writes what iptables-save prints back', () => {
     [['-j', 'MARK', '--or-mark', '0x4000'], '-j MARK --set-xmark 0x4000/0x4000'],
     [['-j', 'MARK', '--xor-mark', '0x4000'], '-j MARK --set-xmark 0x4000/0x0'],
     [['-j', 'REJECT'], '-j REJECT --reject-with icmp-port-unreachable'],
+    [['-m', 'multiport', '-p', 'tcp', '--destination-ports', '80,443', '-j', 'X'], '-p tcp -m multiport --dports 80,443 -j X'],
     [['-m', 'statistic', '--mode', 'random', '--probability', '0.5000000000', '-j', 'X'], '-m statistic --mode random --probability 0.50000000000 -j X'],
     [['-m', 'statistic', '--mode', 'random', '--probability', '0.3333333333', '-j', 'X'], '-m statistic --mode random --probability 0.33333333349 -j X'],
   ])('%j', (args, saved) => {

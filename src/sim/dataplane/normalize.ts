@@ -11,6 +11,7 @@
  * - `MARK --or-mark m` is stored as `--set-xmark m/m`, `--xor-mark m` as `--set-xmark m/0x0`,
  *   `--set-mark m` as `--set-xmark m/0xffffffff`;
  * - `REJECT` without `--reject-with` gets the default `icmp-port-unreachable` (`icmp6-…` for IPv6);
+ * - multiport's `--destination-ports` / `--source-ports` are printed as `--dports` / `--sports`;
  * - `statistic --probability p` is stored as a 31-bit fraction and printed with 11 decimals.
  */
 import type { Family } from './ruleset.js';
@@ -84,6 +85,11 @@ export function normalizeRule(args: readonly string[], family: Family): string[]
       const hex = `0x${(Number(bits) >>> 0).toString(16)}`;
       const mask = token === '--or-mark' ? hex : token === '--xor-mark' ? '0x0' : value.includes('/') ? `0x${(Number(value.split('/')[1]) >>> 0).toString(16)}` : '0xffffffff';
       rest.push('--set-xmark', `${hex}/${mask}`);
+      continue;
+    }
+    // multiport stores its port list one way and prints it back with the short option name.
+    if (currentMatch === 'multiport' && (token === '--destination-ports' || token === '--source-ports')) {
+      rest.push(token === '--destination-ports' ? '--dports' : '--sports');
       continue;
     }
     if (currentMatch === 'statistic' && token === '--probability') {
