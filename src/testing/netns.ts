@@ -17,8 +17,8 @@ function run(cmd: string, args: readonly string[], input?: string): { ok: boolea
 export function kernelUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'kernel tests need Linux';
   if (process.getuid?.() !== 0) return 'kernel tests need root (network namespaces)';
-  for (const tool of ['ip', 'iptables-restore', 'iptables-save', 'ip6tables-restore']) {
-    if (!run('sh', ['-c', `command -v ${tool}`]).ok) return `kernel tests need ${tool} (Debian package ${tool === 'ip' ? 'iproute2' : 'iptables'})`;
+  for (const tool of ['ip', 'iptables-restore', 'iptables-save', 'ip6tables-restore', 'nfacct']) {
+    if (!run('sh', ['-c', `command -v ${tool}`]).ok) return `kernel tests need ${tool} (Debian package ${tool === 'ip' ? 'iproute2' : tool === 'nfacct' ? 'nfacct' : 'iptables'})`;
   }
   return undefined;
 }
@@ -49,6 +49,11 @@ export function kernelRoundTrip(text: string, family: 'ipv4' | 'ipv6' = 'ipv4'):
   const restore = family === 'ipv6' ? 'ip6tables-restore' : 'iptables-restore';
   const save = family === 'ipv6' ? 'ip6tables-save' : 'iptables-save';
   return withNetns((ns) => {
+    // kube-proxy's localhost NodePort rules count packets in an nfacct object, which must exist first (KP-7).
+    for (const name of new Set([...text.matchAll(/--nfacct-name\s+(\S+)/g)].map((m) => m[1]!))) {
+      const made = ns.exec('nfacct', ['add', name]);
+      if (!made.ok) return { ok: false, error: `nfacct add ${name} failed (is the Debian package nfacct installed?): ${made.stderr.trim()}` };
+    }
     const loaded = ns.exec(restore, [], text);
     if (!loaded.ok) return { ok: false, error: loaded.stderr.trim() };
     const saved = ns.exec(save, []);

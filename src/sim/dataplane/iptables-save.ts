@@ -29,7 +29,8 @@ export function renderRule(chain: string, args: readonly string[]): string {
   let line = `-A ${chain}`;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    line += ' ';
+    // libxt_nfacct prints its option with two spaces before the name; real nodes show it that way.
+    line += i > 0 && args[i - 1] === '--nfacct-name' ? '  ' : ' ';
     line += i > 0 && STRING_OPTIONS.has(args[i - 1]!) ? saveString(a) : /[\s"'\\]/.test(a) || a === '' ? saveString(a) : a;
   }
   return line;

@@ -11,6 +11,8 @@
  * - `MARK --or-mark m` is stored as `--set-xmark m/m`, `--xor-mark m` as `--set-xmark m/0x0`,
  *   `--set-mark m` as `--set-xmark m/0xffffffff`;
  * - `REJECT` without `--reject-with` gets the default `icmp-port-unreachable` (`icmp6-…` for IPv6);
+ * - `recent` options in the order libxt_recent prints them, with `--mask` and `--rsource` made explicit;
+ * - `mark --mark` values in hex, without an all-ones mask;
  * - multiport's `--destination-ports` / `--source-ports` are printed as `--dports` / `--sports`;
  * - `statistic --probability p` is stored as a 31-bit fraction and printed with 11 decimals.
  */
@@ -35,6 +37,44 @@ function canonicalProbability(text: string): string {
   const p = Number(text);
   if (!Number.isFinite(p) || p < 0 || p > 1) return text;
   return (Math.round(p * 0x80000000) / 0x80000000).toFixed(11);
+}
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+
+/** `--mark v[/m]` as libxt_mark prints it: hex, and no mask when it is all ones. */
+function canonicalMark(text: string): string {
+  const [v, m] = text.split('/');
+  const value = Number(v);
+  const mask = m === undefined ? 0xffffffff : Number(m);
+  if (!Number.isFinite(value) || !Number.isFinite(mask)) return text;
+  return mask >>> 0 === 0xffffffff ? hex(value) : `${hex(value)}/${hex(mask)}`;
+}
+
+const RECENT_ACTIONS = ['--set', '--rcheck', '--update', '--remove'];
+
+/**
+ * The options of one `-m recent` match in libxt_recent's print order, with its defaults made
+ * explicit: `--mask 255.255.255.255` (IPv4) and `--rsource`.
+ */
+function canonicalRecent(options: readonly string[], family: Family): string[] {
+  const has = (o: string): boolean => options.includes(o);
+  const valueOf = (o: string): string | undefined => {
+    const i = options.indexOf(o);
+    return i >= 0 ? options[i + 1] : undefined;
+  };
+  const out: string[] = [];
+  if (options[0] === '!') out.push('!');
+  for (const a of RECENT_ACTIONS) if (has(a)) out.push(a);
+  const seconds = valueOf('--seconds');
+  if (seconds !== undefined) out.push('--seconds', seconds);
+  if (has('--reap')) out.push('--reap');
+  const hits = valueOf('--hitcount');
+  if (hits !== undefined) out.push('--hitcount', hits);
+  if (has('--rttl')) out.push('--rttl');
+  out.push('--name', valueOf('--name') ?? 'DEFAULT');
+  out.push('--mask', valueOf('--mask') ?? (family === 'ipv6' ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255'));
+  out.push(has('--rdest') ? '--rdest' : '--rsource');
+  return out;
 }
 
 export function normalizeRule(args: readonly string[], family: Family): string[] {
@@ -64,6 +104,14 @@ export function normalizeRule(args: readonly string[], family: Family): string[]
     const token = args[i]!;
     if (token === '-m' || token === '--match') {
       currentMatch = args[i + 1];
+      if (currentMatch === 'recent') {
+        // Gather this match's options (up to the next match or the target) and print them in order.
+        let j = i + 2;
+        while (j < args.length && !['-m', '--match', '-j', '-g', '--jump', '--goto', ...HOISTED].includes(args[j]!) && !(args[j] === '!' && (HOISTED as readonly string[]).includes(args[j + 1]!))) j++;
+        rest.push('-m', 'recent', ...canonicalRecent(args.slice(i + 2, j), family));
+        i = j - 1;
+        continue;
+      }
       if (currentMatch !== undefined && PROTOCOL_MATCHES.has(currentMatch)) protocolMatched = true;
       rest.push('-m', args[++i] ?? '');
       continue;
@@ -90,6 +138,10 @@ export function normalizeRule(args: readonly string[], family: Family): string[]
     // multiport stores its port list one way and prints it back with the short option name.
     if (currentMatch === 'multiport' && (token === '--destination-ports' || token === '--source-ports')) {
       rest.push(token === '--destination-ports' ? '--dports' : '--sports');
+      continue;
+    }
+    if (currentMatch === 'mark' && token === '--mark') {
+      rest.push(token, canonicalMark(args[++i] ?? ''));
       continue;
     }
     if (currentMatch === 'statistic' && token === '--probability') {

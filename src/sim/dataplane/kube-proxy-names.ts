@@ -1,0 +1,62 @@
+/**
+ * kube-proxy's chain names (KP-2), exactly as it makes them. Like portmap's names these are an
+ * interface: a real node's `iptables-save` holds them and hostnet traces through them, so they are
+ * never renamed. Ref: kubernetes/kubernetes pkg/proxy/iptables/proxier.go#portProtoHash,
+ * #servicePortPolicyClusterChain, #servicePortEndpointChainName; pkg/proxy/types.go#ServicePortName.String.
+ */
+import { createHash } from 'node:crypto';
+
+/** The per-service-port chain prefixes (proxier.go constants block). */
+export type ServicePortChainPrefix = 'KUBE-SVC-' | 'KUBE-SVL-' | 'KUBE-EXT-' | 'KUBE-FW-';
+export const SERVICE_ENDPOINT_CHAIN_PREFIX = 'KUBE-SEP-';
+
+const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/**
+ * RFC 4648 base32 with the standard alphabet and `=` padding, as Go's `base32.StdEncoding`.
+ * Node.js has no base32, and only the first 16 characters matter here, but the whole encoding is
+ * kept so the function means what its name says.
+ */
+export function base32Std(bytes: Uint8Array): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = ((buffer << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32_ALPHABET[(buffer >> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32_ALPHABET[(buffer << (5 - bits)) & 31];
+  while (out.length % 8 !== 0) out += '=';
+  return out;
+}
+
+/** First 16 characters of base32(SHA-256(text)): the hash part of every kube-proxy service chain. */
+function hash16(text: string): string {
+  return base32Std(createHash('sha256').update(text, 'utf8').digest()).slice(0, 16);
+}
+
+/**
+ * `ns/name:port`, or `ns/name` when the port has no name: ServicePortName.String, the string that
+ * is hashed into the chain names and written into every rule comment.
+ */
+export function servicePortNameOf(namespace: string, name: string, portName: string): string {
+  return portName === '' ? `${namespace}/${name}` : `${namespace}/${name}:${portName}`;
+}
+
+/**
+ * `KUBE-SVC-…`, `KUBE-SVL-…`, `KUBE-EXT-…`, `KUBE-FW-…` for one service port: the prefix and the
+ * hash of the service port name followed by the protocol in lower case (`tcp`, `udp`, `sctp`).
+ * The four chains of one port share the hash (portProtoHash).
+ */
+export function servicePortChainName(prefix: ServicePortChainPrefix, servicePortName: string, protocol: string): string {
+  return prefix + hash16(servicePortName + protocol.toLowerCase());
+}
+
+/** `KUBE-SEP-…` for one endpoint (`ip:port`) of a service port (servicePortEndpointChainName). */
+export function servicePortEndpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
+  return SERVICE_ENDPOINT_CHAIN_PREFIX + hash16(servicePortName + protocol.toLowerCase() + endpoint);
+}
