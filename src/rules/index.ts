@@ -22,12 +22,16 @@ import hostPortWithoutPortmap from './host-port-without-portmap.js';
 import hostUserNamespace from './host-user-namespace.js';
 import invalidDnsPolicy from './invalid-dns-policy.js';
 import invalidPort from './invalid-port.js';
+import invalidTrafficPolicy from './invalid-traffic-policy.js';
 import misplacedPodField from './misplaced-pod-field.js';
 import ndotsQueryAmplification from './ndots-query-amplification.js';
 import networkPolicyBlocksDns from './network-policy-blocks-dns.js';
+import nodePortConflict from './node-port-conflict.js';
 import privilegedHostPort from './privileged-host-port.js';
 import removedApiVersion from './removed-api-version.js';
 import rolloutStalls from './rollout-stalls.js';
+import serviceSelectsNothing from './service-selects-nothing.js';
+import serviceTargetPortMismatch from './service-target-port-mismatch.js';
 import unresolvableServiceName from './unresolvable-service-name.js';
 import unschedulableReplicas from './unschedulable-replicas.js';
 
@@ -51,12 +55,16 @@ export const RULES: readonly AnyRule[] = [
   hostUserNamespace,
   invalidDnsPolicy,
   invalidPort,
+  invalidTrafficPolicy,
   misplacedPodField,
   ndotsQueryAmplification,
   networkPolicyBlocksDns,
+  nodePortConflict,
   privilegedHostPort,
   removedApiVersion,
   rolloutStalls,
+  serviceSelectsNothing,
+  serviceTargetPortMismatch,
   unresolvableServiceName,
   unschedulableReplicas,
 ];

@@ -7,20 +7,34 @@ import type { PodView } from '../model/pod-view.js';
 import { kubeletDnsOf, podDnsOf } from './dns/pod-dns.js';
 import type { PodDns } from './dns/resolv-conf.js';
 import { placeAll, type Placement } from './schedule/place.js';
+import { serviceEndpoints } from './services/endpoints.js';
+import { runningPods } from './services/running-pods.js';
+import { serviceViewsOf } from './services/service-view.js';
+import type { ServiceEndpoints, ServiceView } from './services/types.js';
 
 export interface Simulations {
   /** Every workload placed on the cluster (duplicates of an object are left out). */
   placement(): Placement;
   /** The resolv.conf the kubelet writes for this workload's pods; undefined for an unknown dnsPolicy. */
   dns(view: PodView): PodDns | undefined;
+  /** Every Service after defaulting, with stand-in clusterIPs and nodePorts (duplicates left out). */
+  services(): readonly ServiceView[];
+  /** Each Service's endpoints for the pods the placement runs, in the order of services(). */
+  endpoints(): readonly ServiceEndpoints[];
 }
 
 export function simulations(model: Model): Simulations {
   let placement: Placement | undefined;
+  let services: readonly ServiceView[] | undefined;
+  let endpoints: readonly ServiceEndpoints[] | undefined;
   const kubelet = kubeletDnsOf(model.cluster);
   const dns = new Map<PodView, PodDns | undefined>();
+  const place = (): Placement => (placement ??= placeAll(model.podViews.filter((v) => !model.duplicates.has(v.object)), model.cluster));
+  const serviceViews = (): readonly ServiceView[] => (services ??= serviceViewsOf(model.objects, model.cluster, model.duplicates));
   return {
-    placement: () => (placement ??= placeAll(model.podViews.filter((v) => !model.duplicates.has(v.object)), model.cluster)),
+    placement: place,
+    services: serviceViews,
+    endpoints: () => (endpoints ??= serviceEndpoints(serviceViews(), runningPods(place(), model.cluster))),
     dns: (view) => {
       if (!dns.has(view)) dns.set(view, podDnsOf(view, kubelet));
       return dns.get(view);

@@ -9,6 +9,9 @@ import type { KubeObject } from '../../model/types.js';
 export type ServiceProtocol = 'TCP' | 'UDP' | 'SCTP';
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
 
+// Fields marked optional below were added after the first version of this file; serviceViewsOf and
+// runningPods always set them, hand-built values in tests may leave them out.
+
 export interface ServicePortView {
   /** Index in `spec.ports`, for pointing findings at the field. */
   readonly index: number;
@@ -21,13 +24,22 @@ export interface ServicePortView {
   /** NodePort and LoadBalancer: the written nodePort, or a stand-in from the cluster's range. */
   readonly nodePort?: number;
   readonly nodePortStandIn: boolean;
+  /** `nodePort` exactly as written (undefined when absent), kept for rules: it may be out of range or not a number. */
+  readonly nodePortWritten?: unknown;
+  /** True when the manifest writes `targetPort` (a non-zero, non-empty value); false when it defaults to `port`. */
+  readonly targetPortWritten?: boolean;
+  /** The `spec.ports[index]` entry as written. */
+  readonly raw?: Readonly<Record<string, unknown>>;
 }
 
 export interface ServiceView {
   readonly object: KubeObject;
   readonly namespace: string;
   readonly name: string;
+  /** After defaulting; a type the API server does not know is read as ClusterIP (the written value is in `spec`). */
   readonly type: ServiceType;
+  /** `spec` as written, for rules that check written values (VAL-20). */
+  readonly spec?: Readonly<Record<string, unknown>>;
   /** `clusterIP: None`. */
   readonly headless: boolean;
   /** The written clusterIP or a stand-in (dns/addresses.ts); undefined for headless and ExternalName. */
@@ -36,14 +48,19 @@ export interface ServiceView {
   readonly ports: readonly ServicePortView[];
   /** undefined: the Service has no selector (its endpoints are managed by hand). */
   readonly selector?: Readonly<Record<string, string>>;
-  /** After defaulting: `Cluster` for NodePort and LoadBalancer; as written otherwise (may be invalid, VAL-20). */
+  /**
+   * After defaulting: `Local` only when the manifest writes `Local`, `Cluster` otherwise (DEF-6). A
+   * written value the API server rejects (VAL-20) is in `spec.externalTrafficPolicy`.
+   */
   readonly externalTrafficPolicy: 'Cluster' | 'Local';
+  /** Likewise: `Local` only when written, `Cluster` otherwise. */
   readonly internalTrafficPolicy: 'Cluster' | 'Local';
   readonly sessionAffinity: 'None' | 'ClientIP';
   /** Seconds; 10800 by default. */
   readonly sessionAffinityTimeout: number;
   /** LoadBalancer with Local: the written one or a stand-in (KP-11). */
   readonly healthCheckNodePort?: number;
+  readonly healthCheckNodePortStandIn?: boolean;
   readonly externalIPs: readonly string[];
   /** `status.loadBalancer.ingress[].ip`, then `spec.loadBalancerIP`. */
   readonly loadBalancerIPs: readonly string[];
@@ -61,6 +78,10 @@ export interface RunningPod {
   readonly hostNetwork: boolean;
   /** True when the IP is hostnet's stand-in from the node's podCIDR (not a node address). */
   readonly ipStandIn: boolean;
+  /** `spec.hostname`, or for StatefulSet pods their own name `<set>-<ordinal>` (EPS-3, CDNS-8). */
+  readonly hostname?: string;
+  /** `spec.subdomain`, or for StatefulSet pods the set's `serviceName`. */
+  readonly subdomain?: string;
 }
 
 export interface Endpoint {
