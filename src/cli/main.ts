@@ -27,6 +27,14 @@ import { simulations } from '../sim/simulations.js';
 import type { WorkloadPlacement } from '../sim/schedule/place.js';
 import { hasRollout, playRollout } from '../sim/schedule/rollout.js';
 import { explainNodes, summarizePlacement, summarizeRollout } from '../sim/schedule/summary.js';
+import type { Cluster, ClusterNode } from '../model/cluster.js';
+import { ipFamily } from '../sim/dataplane/addresses.js';
+import { renderTraceText } from '../sim/dataplane/describe.js';
+import { parseIptablesSave, renderIptablesSave } from '../sim/dataplane/iptables-save.js';
+import { nodeAddresses } from '../sim/dataplane/node-dataplane.js';
+import { EXTERNAL_CLIENT, reachability } from '../sim/dataplane/reachability.js';
+import { trace } from '../sim/dataplane/trace.js';
+import { describeOrigin, filterTables, originOf, parseDestination, parseTables, reachabilityJson, renderReachabilityText } from './dataplane-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -140,8 +148,8 @@ interface SimFlags {
 }
 
 /** Load and model the manifests without rules; load problems go to stderr and the rest is simulated. */
-async function loadForSimulation(paths: string[], flags: SimFlags, command: string): Promise<{ result: Awaited<ReturnType<typeof check>>; badInput: boolean }> {
-  if (paths.length === 0) throw new UsageError(`Name the manifests: hostnet ${command} FILE|DIR|- (for example "hostnet ${command} deploy/").`);
+async function loadForSimulation(paths: string[], flags: SimFlags, command: string, allowEmpty = false): Promise<{ result: Awaited<ReturnType<typeof check>>; badInput: boolean }> {
+  if (paths.length === 0 && !allowEmpty) throw new UsageError(`Name the manifests: hostnet ${command} FILE|DIR|- (for example "hostnet ${command} deploy/").`);
   const { config, issues, clusterFile } = loadConfig({ output: 'text', ...(flags.config ? { config: flags.config } : {}), ...(flags.cluster ? { cluster: flags.cluster } : {}) });
   const result = await check(paths, { config, readStdin, rules: [], ...(clusterFile ? { cluster: clusterFile } : {}) });
   const problems = [...issues, ...result.findings];
@@ -191,8 +199,9 @@ async function runExplain(ref: string, paths: string[], flags: SimFlags): Promis
   const mine = summary.workloads[placement.workloads.indexOf(w)]!;
   const rollout = hasRollout(w) ? summarizeRollout(playRollout(placement, w)) : undefined;
   const dns = simulations(model).dns(r.view);
+  const reach = reachability(r.view, simulations(model), model.cluster);
   if (flags.output === 'json') {
-    await write(`${JSON.stringify({ version: 1, workload: mine, nodes: verdicts, ...(rollout ? { rollout } : {}), dns: dnsJson(r.view, dns) }, null, 2)}\n`);
+    await write(`${JSON.stringify({ version: 1, workload: mine, nodes: verdicts, ...(rollout ? { rollout } : {}), dns: dnsJson(r.view, dns), reachability: reachabilityJson(reach) }, null, 2)}\n`);
   } else {
     const lines = [...renderPodViewText(r.view), ''];
     const running = mine.pods.filter((p) => p.phase === 'Scheduled');
@@ -207,6 +216,7 @@ async function runExplain(ref: string, paths: string[], flags: SimFlags): Promis
     let out = `${lines.join('\n')}\n`;
     if (rollout) out += `${renderRolloutText(rollout)}\n`;
     out += `DNS: the resolv.conf the kubelet writes for its pods.\n${renderPodDnsText(r.view, dns).split('\n').slice(1).join('\n')}`;
+    out += `\n${renderReachabilityText(reach)}`;
     await write(out);
   }
   return badInput ? EXIT.usage : EXIT.ok;
@@ -263,6 +273,80 @@ async function runDnsResolve(ref: string, name: string, paths: string[], flags: 
   }
   if (badInput) return EXIT.usage;
   return resolution.resolved || flags.exitZero ? EXIT.ok : EXIT.findings;
+}
+
+interface DataplaneFlags extends SimFlags {
+  node?: string;
+  table?: string[];
+  dst?: string;
+  src?: string;
+  from?: 'external' | 'node' | 'pod';
+  iptablesSave?: string;
+}
+
+function nodeOrUsage(model: { cluster: Cluster }, name: string | undefined, command: string): ClusterNode {
+  const names = model.cluster.nodes.map((n) => n.name);
+  if (!name) throw new UsageError(`Name the node: hostnet ${command} --node NODE (the cluster's nodes are ${names.join(', ')}).`);
+  const node = model.cluster.nodes.find((n) => n.name === name);
+  if (!node) throw new UsageError(`--node ${name}: the cluster has no node of that name; its nodes are ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}.`);
+  return node;
+}
+
+async function runIptables(paths: string[], flags: DataplaneFlags): Promise<number> {
+  const { result, badInput } = await loadForSimulation(paths, flags, 'iptables --node NODE', true);
+  const model = result.model;
+  const node = nodeOrUsage(model, flags.node, 'iptables');
+  const tables = parseTables(flags.table);
+  if ('error' in tables) throw new UsageError(tables.error);
+  const dp = simulations(model).dataplane(node.name)!;
+  if (flags.output === 'json') {
+    await write(`${JSON.stringify({ version: 1, node: node.name, notes: dp.notes, ruleset: filterTables(dp.ruleset, tables.tables) }, null, 2)}\n`);
+  } else {
+    const header = `# hostnet model of node ${node.name} on cluster ${model.cluster.name}: kube-proxy (${model.cluster.proxyMode} mode), then CNI ${model.cluster.cni.name}${model.cluster.cni.portmap ? ' with portmap' : ' without portmap'}.${paths.length === 0 ? ' No manifests were given: only the rules every node has.' : ''}`;
+    await write(renderIptablesSave(dp.ruleset, { header, tables: tables.tables }));
+    for (const n of dp.notes) process.stderr.write(`note: ${n}\n`);
+  }
+  return badInput ? EXIT.usage : EXIT.ok;
+}
+
+async function runTrace(paths: string[], flags: DataplaneFlags): Promise<number> {
+  const dst = parseDestination(flags.dst);
+  if ('error' in dst) throw new UsageError(dst.error);
+  if (flags.src !== undefined && ipFamily(flags.src) === undefined) throw new UsageError(`--src ${flags.src}: expected an IP address such as 10.244.1.7 or 203.0.113.10.`);
+  const { result, badInput } = await loadForSimulation(paths, flags, 'trace --node NODE --dst IP:PORT', true);
+  const model = result.model;
+  const node = nodeOrUsage(model, flags.node, 'trace');
+  const sims = simulations(model);
+  const dp = sims.dataplane(node.name)!;
+  let ruleset = dp.ruleset;
+  let source = `hostnet's model of node ${node.name}`;
+  let parseProblems = false;
+  if (flags.iptablesSave) {
+    let text: string;
+    try {
+      text = readFileSync(flags.iptablesSave, 'utf8');
+    } catch {
+      throw new UsageError(`--iptables-save ${flags.iptablesSave}: the file cannot be read.`);
+    }
+    const parsed = parseIptablesSave(text);
+    for (const p of parsed.problems) process.stderr.write(`${flags.iptablesSave}:${p.line}: ${p.message}\n`);
+    parseProblems = parsed.problems.length > 0;
+    ruleset = parsed.ruleset;
+    source = `the rules in ${flags.iptablesSave} (node ${node.name}'s addresses from the cluster)`;
+  }
+  const src = flags.src ?? (flags.from === 'node' ? nodeAddresses(node)[0] ?? '127.0.0.1' : EXTERNAL_CLIENT);
+  const origin = originOf(flags.from, src, node.name, dp.env, sims.running());
+  if ('error' in origin) throw new UsageError(origin.error);
+  const packet = { src, dst: dst.ip, protocol: dst.protocol, dport: dst.port };
+  const traced = trace(ruleset, packet, origin.origin, dp.env);
+  if (flags.output === 'json') {
+    await write(`${JSON.stringify({ version: 1, node: node.name, source, ...traced }, null, 2)}\n`);
+  } else {
+    await write(renderTraceText(traced, `Trace through ${source}: ${src} → ${dst.ip}:${dst.port}/${dst.protocol.toUpperCase()}, ${describeOrigin(origin.origin, node.name)}.`));
+  }
+  if (badInput || parseProblems) return EXIT.usage;
+  const reached = traced.branches.every((b) => b.verdict.kind === 'delivered' || b.verdict.kind === 'forwarded' || (b.verdict.kind === 'unhandled' && b.verdict.to === 'host'));
+  return reached || flags.exitZero ? EXIT.ok : EXIT.findings;
 }
 
 const SIM_HELP = `
@@ -342,6 +426,55 @@ Examples:
   hostnet explain deploy/web -n shop k8s/ -o json
 ${SIM_HELP}`)
     .action(async (ref: string, paths: string[], flags: SimFlags) => setExit(await runExplain(ref, paths, flags)));
+
+  program.command('iptables')
+    .summary('print the nat and filter rules one node would hold (iptables-save format)')
+    .description('Print the iptables rules hostnet predicts for one node: kube-proxy\'s Service chains (KUBE-SERVICES, KUBE-SVC-…, KUBE-SEP-…, KUBE-NODEPORTS …) for the Services and the pods the placement runs, then the CNI portmap plugin\'s host-port chains (CNI-HOSTPORT-DNAT, CNI-DN-…) for the pods placed on that node, byte for byte as `iptables-save` prints them on a real node. Without manifests it prints the rules every node has.')
+    .argument('[paths...]', 'files or directories, or - for stdin')
+    .requiredOption('--node <name>', 'the node whose rules to print')
+    .option('--table <names>', 'only these tables: nat, filter, mangle (comma-separated; default all)', list)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--cluster <file>', 'the cluster (default: the embedded cluster)')
+    .option('--config <file>', 'configuration file (default: .hostnet.yaml, if present)')
+    .addHelpText('after', `
+Examples:
+  hostnet iptables --node worker-1 deploy/                 the whole node
+  hostnet iptables --node worker-1 --table nat deploy/     only the nat table
+  hostnet iptables --node worker-1 deploy/ > predicted.rules
+  diff <(hostnet iptables --node worker-1 deploy/) <(ssh worker-1 sudo iptables-save)
+
+Chain names are the real ones (KUBE-SVC-<hash> from kube-proxy's hash, CNI-DN-<hash> from portmap's),
+so the output can be compared with a node's iptables-save. Pod IPs, clusterIPs and nodePorts the
+manifests do not write are stand-ins; the rule comments name the Service.
+
+Exit codes: 0 printed, 2 usage error or unreadable input, 3 a bug in hostnet.`)
+    .action(async (paths: string[], flags: DataplaneFlags) => setExit(await runIptables(paths, flags)));
+
+  program.command('trace')
+    .summary('follow one packet through a node\'s iptables rules and say where it ends up')
+    .description('Walk one packet through the nat and filter chains of a node, the way netfilter does: every rule it matches, by chain and number, each random branch of a Service with its share, and the verdict: delivered to which pod or host socket, forwarded, rejected, dropped, or not handled by any rule. Traces through hostnet\'s model of the node, or through a real node\'s iptables-save output.')
+    .argument('[paths...]', 'files or directories, or - for stdin')
+    .requiredOption('--node <name>', 'the node the packet arrives at (or leaves, with --from node)')
+    .requiredOption('--dst <ip:port[/proto]>', 'destination, e.g. 192.168.10.11:8080, 10.96.0.10:53/udp, [fd00::1]:80')
+    .option('--src <ip>', `source address (default: ${EXTERNAL_CLIENT}, a client outside the cluster; the node's address with --from node)`)
+    .addOption(new Option('--from <where>', 'where the packet starts (default: from --src: a node address means the node, a pod IP on the node means that pod, anything else outside)').choices(['external', 'node', 'pod']))
+    .option('--iptables-save <file>', 'trace through these rules (the output of iptables-save on the node) instead of hostnet\'s model')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--cluster <file>', 'the cluster (default: the embedded cluster)')
+    .option('--config <file>', 'configuration file (default: .hostnet.yaml, if present)')
+    .option('--exit-zero', 'exit 0 even when the packet is dropped, rejected or goes nowhere')
+    .addHelpText('after', `
+Examples:
+  hostnet trace --node worker-1 --dst 192.168.10.11:8080 deploy/              a hostPort from outside
+  hostnet trace --node worker-1 --dst 127.0.0.1:8080 --from node deploy/      from the node itself
+  hostnet trace --node worker-2 --dst 10.96.0.10:53/udp --src 10.244.2.9 deploy/
+  ssh worker-1 sudo iptables-save > worker-1.rules
+  hostnet trace --node worker-1 --dst 192.168.10.11:30080 --iptables-save worker-1.rules
+
+Only the first packet of a connection is traced (it is the one that meets the nat rules).
+Exit codes: 0 every path reaches a pod or a host socket, 1 some path is dropped, rejected or
+leaves the node unhandled, 2 usage error or unreadable input, 3 a bug in hostnet.`)
+    .action(async (paths: string[], flags: DataplaneFlags) => setExit(await runTrace(paths, flags)));
 
   const dns = program.command('dns')
     .summary("each pod's resolv.conf as the kubelet writes it, and what a lookup does")

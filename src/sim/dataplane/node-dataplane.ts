@@ -44,7 +44,7 @@ const key = (ip: string): string => {
 export function addressBook(inputs: DataplaneInputs): TraceEnv['locate'] {
   const where = new Map<string, ReturnType<TraceEnv['locate']>>();
   for (const n of inputs.cluster.nodes) for (const ip of nodeAddresses(n)) where.set(key(ip), { kind: 'node', node: n.name });
-  for (const p of inputs.running) if (!p.hostNetwork) where.set(key(p.ip), { kind: 'pod', node: p.node, pod: `${p.view.namespace}/${p.name}` });
+  for (const p of inputs.running) if (!p.hostNetwork) where.set(key(p.ip), { kind: 'pod', node: p.node, pod: p.name });
   return (ip) => where.get(key(ip)) ?? { kind: 'unknown' };
 }
 
