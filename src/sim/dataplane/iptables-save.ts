@@ -22,18 +22,29 @@ export function saveString(value: string): string {
   return NO_QUOTE.test(value) ? value : `"${value.replace(/["\\']/g, (c) => `\\${c}`)}"`;
 }
 
+/** Whether a token other than a string option's value would be cut apart by iptables-restore. */
+function needsQuotes(token: string): boolean {
+  if (token === '') return true;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    // space, tab, newline, carriage return, ", ', backslash
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 34 || c === 39 || c === 92) return true;
+  }
+  return false;
+}
+
 /** Options whose value iptables prints with xtables_save_string. */
 const STRING_OPTIONS = new Set(['--comment', '--log-prefix', '--nflog-prefix']);
 
 export function renderRule(chain: string, args: readonly string[]): string {
-  let line = `-A ${chain}`;
+  const out = new Array<string>(args.length);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
+    out[i] = i > 0 && STRING_OPTIONS.has(args[i - 1]!) ? saveString(a) : needsQuotes(a) ? saveString(a) : a;
     // libxt_nfacct prints its option with two spaces before the name; real nodes show it that way.
-    line += i > 0 && args[i - 1] === '--nfacct-name' ? '  ' : ' ';
-    line += i > 0 && STRING_OPTIONS.has(args[i - 1]!) ? saveString(a) : /[\s"'\\]/.test(a) || a === '' ? saveString(a) : a;
+    if (i > 0 && args[i - 1] === '--nfacct-name') out[i] = ` ${out[i]}`;
   }
-  return line;
+  return args.length === 0 ? `-A ${chain}` : `-A ${chain} ${out.join(' ')}`;
 }
 
 /** User chains sorted by name, after the built-ins: the order iptables-save prints them in. */

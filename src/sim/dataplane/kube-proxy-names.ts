@@ -36,7 +36,8 @@ export function base32Std(bytes: Uint8Array): string {
 
 /** First 16 characters of base32(SHA-256(text)): the hash part of every kube-proxy service chain. */
 function hash16(text: string): string {
-  return base32Std(createHash('sha256').update(text, 'utf8').digest()).slice(0, 16);
+  // 16 base32 characters are exactly the first 10 bytes (80 bits): encode only those.
+  return base32Std(createHash('sha256').update(text, 'utf8').digest().subarray(0, 10));
 }
 
 /**

@@ -28,7 +28,22 @@ const PORT_OPTIONS = new Set(['--dport', '--sport', '--destination-port', '--sou
 const PROTOCOL_MATCHES = new Set(['tcp', 'udp', 'sctp']);
 
 /** `10.96.0.1` → `10.96.0.1/32`; `10.244.1.5/24` → `10.244.1.0/24`; other text unchanged. */
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
+
 export function canonicalAddress(text: string, family: Family): string {
+  // Fast path for the common IPv4 case (185k rules in the bench): plain number arithmetic.
+  const m = family === 'ipv4' ? V4.exec(text) : null;
+  if (m) {
+    const octets = [m[1]!, m[2]!, m[3]!, m[4]!];
+    const bits = m[5] === undefined ? 32 : Number(m[5]);
+    if (bits <= 32 && octets.every((o) => Number(o) <= 255 && (o.length === 1 || o[0] !== '0'))) {
+      if (bits === 32) return m[5] === undefined ? `${text}/32` : text;
+      const n = octets.reduce((acc, o) => acc * 256 + Number(o), 0);
+      const size = 2 ** (32 - bits);
+      const base = n - (n % size);
+      return `${Math.floor(base / 16777216)}.${Math.floor(base / 65536) % 256}.${Math.floor(base / 256) % 256}.${base % 256}/${bits}`;
+    }
+  }
   const a = parseAddress(text.includes('/') ? text : `${text}/${family === 'ipv6' || text.includes(':') ? 128 : 32}`);
   return a ? formatAddress(a) : text;
 }
@@ -86,6 +101,11 @@ export function normalizeRule(args: readonly string[], family: Family): string[]
   let target: string | undefined;
   let hasRejectWith = false;
   for (let i = 0; i < args.length; i++) {
+    // A value (not an option, not `!`) that no option consumed is kept as it is: the common case.
+    if (args[i]!.charCodeAt(0) !== 45 && args[i] !== '!') {
+      rest.push(args[i]!);
+      continue;
+    }
     const negated = args[i] === '!';
     const at = negated ? i + 1 : i;
     const flag = LONG_FORMS[args[at]!] ?? args[at]!;

@@ -497,7 +497,7 @@ describe('sandboxes of the placement', () => {
       containerId: standInContainerId('shop', 'web-0'),
       podIPv4: '10.244.1.2/24',
       mappings: [map(8080, 80, 'tcp')],
-      from: 'Pod shop/web-0',
+      from: 'web-0',
     });
   });
 
@@ -513,7 +513,7 @@ describe('sandboxes of the placement', () => {
 
   test('sandboxesOnNode keeps the node\'s pods in placement order', () => {
     const pods = [running(web, 'web-1', '10.244.1.3'), running(web, 'web-x', '10.244.2.2', 'worker-2'), running(agent, 'agent', '192.168.0.1'), running(web, 'web-0', '10.244.1.2')];
-    expect(sandboxesOnNode(pods, node).map((s) => s.from)).toEqual(['Pod shop/web-1', 'Pod shop/web-0']);
+    expect(sandboxesOnNode(pods, node).map((s) => s.from)).toEqual(['web-1', 'web-0']);
   });
 
   test('stand-in container IDs: 64 hex characters, stable, different per pod', () => {

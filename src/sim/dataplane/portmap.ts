@@ -213,7 +213,7 @@ export function sandboxOf(pod: RunningPod, node?: ClusterNode): Sandbox | undefi
     containerId: standInContainerId(pod.view.namespace, pod.name),
     ...(family === 'ipv4' ? { podIPv4: address } : family === 'ipv6' ? { podIPv6: address } : {}),
     mappings: portMappingsOf(pod.view),
-    from: `Pod ${pod.view.namespace}/${pod.name}`,
+    from: pod.name,
   };
 }
 
