@@ -4,7 +4,7 @@
  * never renamed. Ref: kubernetes/kubernetes pkg/proxy/iptables/proxier.go#portProtoHash,
  * #servicePortPolicyClusterChain, #servicePortEndpointChainName; pkg/proxy/types.go#ServicePortName.String.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** The per-service-port chain prefixes (proxier.go constants block). */
 export type ServicePortChainPrefix = 'KUBE-SVC-' | 'KUBE-SVL-' | 'KUBE-EXT-' | 'KUBE-FW-';
@@ -34,10 +34,14 @@ export function base32Std(bytes: Uint8Array): string {
   return out;
 }
 
+/** One-shot `crypto.hash` (Node 20.12+) skips a Hash object per name; createHash where it is missing. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
+const sha256 = (text: string): Buffer => (oneShot ? oneShot('sha256', text, 'buffer') : crypto.createHash('sha256').update(text, 'utf8').digest());
+
 /** First 16 characters of base32(SHA-256(text)): the hash part of every kube-proxy service chain. */
 function hash16(text: string): string {
   // 16 base32 characters are exactly the first 10 bytes (80 bits): encode only those.
-  return base32Std(createHash('sha256').update(text, 'utf8').digest().subarray(0, 10));
+  return base32Std(sha256(text).subarray(0, 10));
 }
 
 /**
