@@ -5,7 +5,9 @@
  *  - the same on ../shared/corpus, reported (no budget: it is 7.5 MB of mostly CRDs);
  *  - scheduling 10k pods on 5k nodes with host ports, affinity and taints (≥ 5,000 pods/s), and a
  *    hostNetwork DaemonSet with maxSurge on 5k nodes whose rollout is found stuck (< 1 s);
- *  - the kubelet's resolv.conf for 150k pods, rendered (< 1 s).
+ *  - the kubelet's resolv.conf for 150k pods, rendered (< 1 s);
+ *  - kube-proxy's iptables rules for 10k Services with 50k endpoints on one node, rendered as
+ *    iptables-save (< 1 s, identical every time), and one packet traced through them (< 10 ms).
  * "parse" is js-yaml 5 loadAll of the same bytes, timed in this process and, for RSS, in its own.
  * Exits 1 when a budget is missed.
  */
@@ -24,6 +26,11 @@ import { playRollout } from '../sim/schedule/rollout.js';
 import { kubeletDnsOf } from '../sim/dns/pod-dns.js';
 import { podDns, renderResolvConf, type PodDnsInput } from '../sim/dns/resolv-conf.js';
 import { DEFAULT_CLUSTER } from '../model/default-cluster.js';
+import { benchServices } from './dataplane.js';
+import { DEFAULT_KUBE_PROXY_CONFIG, writeKubeProxyRules } from '../sim/dataplane/kube-proxy.js';
+import { renderIptablesSave } from '../sim/dataplane/iptables-save.js';
+import { RulesetBuilder, ruleCount } from '../sim/dataplane/ruleset.js';
+import { trace } from '../sim/dataplane/trace.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const OUT = join(ROOT, '.bench-out');
@@ -150,6 +157,50 @@ function measureResolvConf(): { pods: number; ms: number; bytes: number } {
 
 const resolv = measureResolvConf();
 
+/** kube-proxy's rules for 10k Services with 50k endpoints on one node, rendered twice, and one packet traced through them. */
+function measureDataplane(): { services: number; endpoints: number; rules: number; ms: number; bytes: number; stable: boolean; traceMs: number; verdict: string } {
+  const services = benchServices(10_000, 5, 100);
+  const node = { name: 'node-0', ips: ['192.168.0.10'] };
+  const build = (): string => {
+    const b = new RulesetBuilder('ipv4');
+    writeKubeProxyRules(b, node, services, { ...DEFAULT_KUBE_PROXY_CONFIG, clusterCIDRs: ['10.244.0.0/16'] });
+    return renderIptablesSave(b.build());
+  };
+  const runs: number[] = [];
+  let first = '';
+  let stable = true;
+  for (let r = 0; r < ROUNDS; r++) {
+    progress(`iptables for 10k Services: round ${r + 1}/${ROUNDS}`);
+    let text = '';
+    runs.push(time(() => { text = build(); }));
+    if (r === 0) first = text;
+    else stable &&= text === first;
+  }
+  const b = new RulesetBuilder('ipv4');
+  writeKubeProxyRules(b, node, services, { ...DEFAULT_KUBE_PROXY_CONFIG, clusterCIDRs: ['10.244.0.0/16'] });
+  const ruleset = b.build();
+  const env = { isLocal: (ip: string) => ip === '192.168.0.10' || ip.startsWith('127.'), locate: () => ({ kind: 'unknown' as const }), routeLocalnet: true, node: 'node-0' };
+  // The last Service: its rule is at the end of KUBE-SERVICES, the worst case for a linear walk.
+  const last = services[services.length - 1]!.service;
+  const packet = { src: '10.244.0.9', dst: last.clusterIP!, protocol: 'tcp' as const, dport: 80 };
+  trace(ruleset, packet, { kind: 'pod', podIP: '10.244.0.9' }, env);
+  const traces: number[] = [];
+  let verdict = '';
+  for (let r = 0; r < 50; r++) {
+    const t = performance.now();
+    const result = trace(ruleset, packet, { kind: 'pod', podIP: '10.244.0.9' }, env);
+    traces.push(performance.now() - t);
+    verdict = `${result.branches.length} branches, first ${result.branches[0]?.verdict.kind}`;
+  }
+  progress('');
+  return {
+    services: services.length, endpoints: services.reduce((n, s) => n + s.ports[0]!.endpoints.length, 0), rules: ruleCount(ruleset),
+    ms: median(runs), bytes: first.length, stable, traceMs: median(traces), verdict,
+  };
+}
+
+const dataplane = measureDataplane();
+
 let failed = false;
 const line = (s: string): void => { process.stdout.write(`${s}\n`); };
 line('workload        objects  findings  parse ms  check ms  objects/s  check/parse  RSS MB check  RSS MB parse');
@@ -164,6 +215,9 @@ const budgets: Array<[string, boolean, string]> = [
   ['scheduling 10k pods on 5k nodes ≥ 5,000 pods/s', sched.pods / (sched.placeMs / 1000) >= 5000,
     `${Math.round(sched.pods / (sched.placeMs / 1000))} pods/s (${sched.pods} pods, ${sched.pending} pending, ${sched.placeMs.toFixed(0)} ms)`],
   ['resolv.conf for 150k pods < 1 s', resolv.ms < 1000, `${resolv.ms.toFixed(0)} ms for ${resolv.pods} pods (${(resolv.bytes / 1e6).toFixed(1)} MB of resolv.conf)`],
+  ['iptables for 10k Services / 50k endpoints < 1 s, byte-stable', dataplane.ms < 1000 && dataplane.stable,
+    `${dataplane.ms.toFixed(0)} ms for ${dataplane.rules} rules (${(dataplane.bytes / 1e6).toFixed(1)} MB), ${dataplane.stable ? 'identical' : 'DIFFERENT'} over ${ROUNDS} renders`],
+  ['trace one packet through that ruleset < 10 ms', dataplane.traceMs < 10, `${dataplane.traceMs.toFixed(2)} ms median of 50 (${dataplane.verdict})`],
   ['5k-node DaemonSet surge rollout found stuck < 1 s', sched.dsOutcome === 'stalled' && sched.dsMs < 1000,
     `${sched.dsOutcome} in ${sched.dsMs.toFixed(0)} ms (placement included): ${sched.dsMessage}`],
 ];
