@@ -28,7 +28,7 @@ import type { WorkloadPlacement } from '../sim/schedule/place.js';
 import { hasRollout, playRollout } from '../sim/schedule/rollout.js';
 import { explainNodes, summarizePlacement, summarizeRollout } from '../sim/schedule/summary.js';
 import type { Cluster, ClusterNode } from '../model/cluster.js';
-import { ipFamily } from '../sim/dataplane/addresses.js';
+import { ipFamily, isLoopback } from '../sim/dataplane/addresses.js';
 import { renderTraceText } from '../sim/dataplane/describe.js';
 import { parseIptablesSave, renderIptablesSave } from '../sim/dataplane/iptables-save.js';
 import { nodeAddresses } from '../sim/dataplane/node-dataplane.js';
@@ -334,7 +334,8 @@ async function runTrace(paths: string[], flags: DataplaneFlags): Promise<number>
     ruleset = parsed.ruleset;
     source = `the rules in ${flags.iptablesSave} (node ${node.name}'s addresses from the cluster)`;
   }
-  const src = flags.src ?? (flags.from === 'node' ? nodeAddresses(node)[0] ?? '127.0.0.1' : EXTERNAL_CLIENT);
+  // A process connecting to 127.0.0.1 sends from 127.0.0.1; to anything else, from the node's address.
+  const src = flags.src ?? (flags.from === 'node' ? (isLoopback(dst.ip) ? '127.0.0.1' : nodeAddresses(node)[0] ?? '127.0.0.1') : EXTERNAL_CLIENT);
   const origin = originOf(flags.from, src, node.name, dp.env, sims.running());
   if ('error' in origin) throw new UsageError(origin.error);
   const packet = { src, dst: dst.ip, protocol: dst.protocol, dport: dst.port };
