@@ -50,10 +50,10 @@ export function renderRule(chain: string, args: readonly string[]): string {
 /** User chains sorted by name, after the built-ins: the order iptables-save prints them in. */
 export function savedChainOrder(table: Table): Chain[] {
   const builtins = BUILTIN_CHAINS[table.name];
-  const own = table.chains.filter((c) => !builtins.includes(c.name));
-  const sorted = [...own].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const byName = new Map(table.chains.map((c) => [c.name, c]));
-  return [...builtins.map((b) => byName.get(b) ?? { name: b, policy: 'ACCEPT', rules: [] }), ...sorted];
+  // The default sort compares UTF-16 code units, which for chain names (ASCII) is byte order, as libiptc sorts.
+  const own = table.chains.filter((c) => !builtins.includes(c.name)).map((c) => c.name).sort();
+  return [...builtins.map((b) => byName.get(b) ?? { name: b, policy: 'ACCEPT', rules: [] }), ...own.map((n) => byName.get(n)!)];
 }
 
 export function renderTable(table: Table): string {

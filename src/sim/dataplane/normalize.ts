@@ -93,7 +93,8 @@ function canonicalRecent(options: readonly string[], family: Family): string[] {
 }
 
 export function normalizeRule(args: readonly string[], family: Family): string[] {
-  const hoisted = new Map<string, string[]>();
+  // One slot per hoisted option, in HOISTED order (-s -d -i -o -p).
+  const hoisted: (string[] | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
   const rest: string[] = [];
   let protocol: string | undefined;
   let currentMatch: string | undefined;
@@ -108,12 +109,14 @@ export function normalizeRule(args: readonly string[], family: Family): string[]
     }
     const negated = args[i] === '!';
     const at = negated ? i + 1 : i;
-    const flag = LONG_FORMS[args[at]!] ?? args[at]!;
-    if ((HOISTED as readonly string[]).includes(flag) && target === undefined) {
+    const raw = args[at]!;
+    const flag = raw.length > 2 ? LONG_FORMS[raw] ?? raw : raw;
+    const slot = target === undefined ? (HOISTED as readonly string[]).indexOf(flag) : -1;
+    if (slot >= 0) {
       let value = args[at + 1] ?? '';
       if (flag === '-s' || flag === '-d') value = canonicalAddress(value, family);
       if (flag === '-p') protocol = value.toLowerCase();
-      hoisted.set(flag, negated ? ['!', flag, value] : [flag, value]);
+      hoisted[slot] = negated ? ['!', flag, value] : [flag, value];
       i = at + 1;
       continue;
     }
@@ -177,7 +180,7 @@ export function normalizeRule(args: readonly string[], family: Family): string[]
   }
   if (target === 'REJECT' && !hasRejectWith) rest.push('--reject-with', family === 'ipv6' ? 'icmp6-port-unreachable' : 'icmp-port-unreachable');
   const out: string[] = [];
-  for (const flag of HOISTED) out.push(...(hoisted.get(flag) ?? []));
+  for (const h of hoisted) if (h) out.push(...h);
   out.push(...rest);
   return out;
 }
