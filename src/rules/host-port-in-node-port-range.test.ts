@@ -112,8 +112,9 @@ ruleTester.run(rule, {
       errors: [{ messageId: 'hostPort', messageIncludes: ['kube-proxy in ipvs mode', 'PM-11 describes only iptables mode'] }],
     },
     {
-      name: 'a Service in the same manifests sets the same nodePort',
+      name: 'a Service in the same manifests sets the same nodePort (ipvs: not traced, so this rule names it)',
       yaml: `${daemonSet(false, '[{containerPort: 80, hostPort: 30080}]')}---\n${nodePortService(30080)}`,
+      cluster: { proxyMode: 'ipvs' },
       errors: [{ messageId: 'hostPort', messageIncludes: ['Service shop/web in these manifests already sets nodePort 30080, so this happens as soon as both are applied.'] }],
     },
     {
@@ -125,8 +126,12 @@ ruleTester.run(rule, {
 });
 
 describe('related locations', () => {
+  test('in iptables mode the certain collision is left to node-port-shadows-host-port, which traces it', () => {
+    expect(runRule(rule, `${daemonSet(false, '[{containerPort: 80, hostPort: 30080}]')}---\n${nodePortService(30080)}`)).toEqual([]);
+  });
+
   test('a Service that sets the same nodePort is a related location', () => {
-    const findings = runRule(rule, `${daemonSet(false, '[{containerPort: 80, hostPort: 30080}]')}---\n${nodePortService(30080)}`);
+    const findings = runRule(rule, `${daemonSet(false, '[{containerPort: 80, hostPort: 30080}]')}---\n${nodePortService(30080)}`, undefined, { proxyMode: 'ipvs' });
     expect(findings).toHaveLength(1);
     expect(findings[0]!.related).toEqual([{
       message: 'Service shop/web sets nodePort 30080/TCP here.',

@@ -82,6 +82,9 @@ export default defineRule({
         for (const hp of v.hostPorts) {
           if (hp.port < min || hp.port > max) continue;
           const services = written.get(`${hp.protocol}/${hp.port}`) ?? [];
+          // A Service here that writes the same nodePort is a certain collision: in iptables mode
+          // node-port-shadows-host-port traces it on the pod's nodes and says which rule wins.
+          if (services.length > 0 && ctx.cluster.proxyMode === 'iptables') continue;
           const related: RelatedLocation[] = services.map((s) => {
             const pos = s.object.source.locator.locate(s.path);
             return {

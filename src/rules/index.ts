@@ -10,6 +10,7 @@ import dnsNoneWithoutNameservers from './dns-none-without-nameservers.js';
 import dnsOutageExposure from './dns-outage-exposure.js';
 import dnsSearchTruncated from './dns-search-truncated.js';
 import duplicateHostPort from './duplicate-host-port.js';
+import externalTrafficPolicyLocalGaps from './external-traffic-policy-local-gaps.js';
 import hostIpNotNodeAddress from './host-ip-not-node-address.js';
 import hostNetworkClusterDns from './host-network-cluster-dns.js';
 import hostNetworkPrivileges from './host-network-privileges.js';
@@ -27,6 +28,7 @@ import misplacedPodField from './misplaced-pod-field.js';
 import ndotsQueryAmplification from './ndots-query-amplification.js';
 import networkPolicyBlocksDns from './network-policy-blocks-dns.js';
 import nodePortConflict from './node-port-conflict.js';
+import nodePortShadowsHostPort from './node-port-shadows-host-port.js';
 import privilegedHostPort from './privileged-host-port.js';
 import removedApiVersion from './removed-api-version.js';
 import rolloutStalls from './rollout-stalls.js';
@@ -43,6 +45,7 @@ export const RULES: readonly AnyRule[] = [
   dnsOutageExposure,
   dnsSearchTruncated,
   duplicateHostPort,
+  externalTrafficPolicyLocalGaps,
   hostIpNotNodeAddress,
   hostNetworkClusterDns,
   hostNetworkPrivileges,
@@ -60,6 +63,7 @@ export const RULES: readonly AnyRule[] = [
   ndotsQueryAmplification,
   networkPolicyBlocksDns,
   nodePortConflict,
+  nodePortShadowsHostPort,
   privilegedHostPort,
   removedApiVersion,
   rolloutStalls,
