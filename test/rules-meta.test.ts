@@ -16,7 +16,7 @@ import { GENERATED_FILES } from '../src/tools/generated-docs.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const RULE_DIR = join(ROOT, 'src', 'rules');
-const NOT_RULES = new Set(['define-rule', 'index', 'dns-names']);
+const NOT_RULES = new Set(['define-rule', 'index', 'dns-names', 'rule-text']);
 const ruleFiles = readdirSync(RULE_DIR).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => f.replace(/\.ts$/, '')).filter((f) => !NOT_RULES.has(f));
 const RULE_HEADINGS = ['Rule Details', 'Examples', 'When Not To Use It', 'References'];
 const INPUT_HEADINGS = ['Details', 'Examples', 'References'];

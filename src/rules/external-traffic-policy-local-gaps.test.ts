@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { ruleTester, runRule } from '../testing/rule-tester.js';
 import { yaml } from '../testing/yaml.js';
-import rule, { listNames, stepWalks } from './external-traffic-policy-local-gaps.js';
+import rule from './external-traffic-policy-local-gaps.js';
+import { stepWalks } from '../sim/dataplane/describe.js';
+import { listNames } from './rule-text.js';
 
 /** The backing workload: app=web in namespace shop, serving 8080. */
 const deployment = (replicas: number) => yaml`

@@ -1,106 +1,14 @@
 import type { ClusterNode, Taint } from '../model/cluster.js';
-import { ipFamily } from '../sim/dataplane/addresses.js';
 import { servicePortNameOf } from '../sim/dataplane/kube-proxy-names.js';
-import { nodeAddresses } from '../sim/dataplane/node-dataplane.js';
 import { trace, type Packet, type TraceBranch, type TraceStep, type Verdict } from '../sim/dataplane/trace.js';
 import { untoleratedTaint } from '../sim/schedule/plugins/taint-toleration.js';
 import type { WorkloadPlacement } from '../sim/schedule/place.js';
 import type { Endpoint, ServiceEndpoints, ServicePortView } from '../sim/services/types.js';
 import { defineRule } from './define-rule.js';
-
-// ---------------------------------------------------------------------------------------------
-// Trace helpers, shared with node-port-shadows-host-port.
-
-/** The client the rules trace: an address outside the cluster (TEST-NET-3, RFC 5737). */
-export const OUTSIDE_CLIENT = '203.0.113.10';
-
-/** At most this many nodes are traced per finding; the rest are judged by the endpoints alone. */
-export const MAX_TRACED_NODES = 8;
-
-/** The address the rules trace a connection to: the node's first IPv4 address (the model's tracer is IPv4). */
-export function traceAddress(node: ClusterNode): string | undefined {
-  return nodeAddresses(node).find((ip) => ipFamily(ip) === 'ipv4');
-}
-
-const BUILT_IN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
-
-const jumpTarget = (s: TraceStep): string | undefined => /^(?:jump|goto) (\S+)$/.exec(s.effect)?.[1];
-
-function commentOf(rule: string): string | undefined {
-  return /--comment ("(?:[^"\\]|\\.)*"|\S+)/.exec(rule)?.[1]?.replace(/^"|"$/g, '').replace(/\\"/g, '"');
-}
-
-/**
- * A branch's steps as short walks, one per built-in chain entered: `nat PREROUTING → KUBE-SERVICES
- * → KUBE-NODEPORTS → KUBE-EXT-… → KUBE-SEP-… rule 2: DNAT to 10.244.1.2:80`. A walk with a single
- * jump and no effect (into KUBE-FIREWALL, or a RETURN) is left out; a longer one that ends in a
- * chain where no rule matched says so, since falling through is the point (KP-9, KP-10).
- */
-export function stepWalks(steps: readonly TraceStep[]): string[] {
-  interface Walk { text: string; effects: number; jumps: number; afterEffect: boolean }
-  const walks: Walk[] = [];
-  let current: Walk | undefined;
-  steps.forEach((s, i) => {
-    if (BUILT_IN.has(s.chain) || !current) {
-      current = { text: `${s.table} ${s.chain}`, effects: 0, jumps: 0, afterEffect: false };
-      walks.push(current);
-    }
-    const target = jumpTarget(s);
-    if (target !== undefined) {
-      current.jumps++;
-      current.afterEffect = false;
-      const next = steps[i + 1];
-      const entered = next !== undefined && next.table === s.table && next.chain === target;
-      current.text += ` → ${target}${entered ? '' : ' (no rule there matched)'}`;
-    } else if (s.effect !== 'RETURN' && s.effect !== 'count only') {
-      const comment = commentOf(s.rule);
-      current.text += `${current.afterEffect ? ',' : ''} rule ${s.index}${comment !== undefined ? ` "${comment}"` : ''}: ${s.effect}`;
-      current.effects++;
-      current.afterEffect = true;
-    }
-  });
-  return walks.filter((w) => w.effects > 0 || w.jumps > 1).map((w) => w.text);
-}
-
-/** What became of the packet, as a clause: `dropped by rule 1 of filter KUBE-EXTERNAL-SERVICES ("…")`. */
-export function verdictText(v: Verdict): string {
-  switch (v.kind) {
-    case 'dropped':
-    case 'rejected': {
-      if (v.by.index === 0) return `${v.kind} (${v.reason.replace(/\.$/, '')})`;
-      const comment = commentOf(v.by.rule);
-      return `${v.kind} by rule ${v.by.index} of ${v.by.table} ${v.by.chain}${comment !== undefined ? ` ("${comment}")` : ''}`;
-    }
-    case 'delivered':
-      return v.to === 'pod'
-        ? `delivered to pod ${v.pod ?? '?'} at ${v.ip}:${v.port} on ${v.node}`
-        : `delivered to a socket on ${v.node} at ${v.ip}:${v.port}`;
-    case 'forwarded':
-      return `forwarded to ${v.ip}:${v.port}${v.node !== undefined ? ` (node ${v.node})` : ''}`;
-    case 'unhandled':
-      return v.to === 'host'
-        ? `left unchanged by every rule and delivered to a socket on ${v.node ?? 'the node'} at ${v.ip}:${v.port}`
-        : `left unchanged by every rule and forwarded to ${v.ip}:${v.port}`;
-  }
-}
-
-/** One evidence line for a traced branch. */
-export function traceEvidence(node: string, packet: Packet, branch: TraceBranch): string {
-  const chance = branch.probability < 1 ? ` (branch with chance ${Math.round(branch.probability * 1000) / 10}%)` : '';
-  const walks = stepWalks(branch.steps);
-  const v = branch.verdict;
-  // A rule's DROP or REJECT is already the last walk's last word.
-  const end = (v.kind === 'dropped' || v.kind === 'rejected') && v.by.index > 0 && walks.length > 0 ? '' : `${walks.length > 0 ? '; ' : ''}${verdictText(v)}`;
-  return `trace on ${node}: ${packet.src} → ${packet.dst}:${packet.dport}/${packet.protocol.toUpperCase()} from outside the cluster${chance}: ${walks.join('; ')}${end}`;
-}
-
-/** `a, b and c`, or the first few and a count. */
-export function listNames(names: readonly string[], shown = 4): string {
-  if (names.length <= shown) return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
-  return `${names.slice(0, shown - 1).join(', ')} and ${names.length - shown + 1} more`;
-}
-
-// ---------------------------------------------------------------------------------------------
+import { listNames } from './rule-text.js';
+import { ipFamily } from '../sim/dataplane/addresses.js';
+import { MAX_TRACED_NODES, traceAddress, traceEvidence, verdictText } from '../sim/dataplane/describe.js';
+import { EXTERNAL_CLIENT as OUTSIDE_CLIENT } from '../sim/dataplane/reachability.js';
 
 /** Service ports whose external destinations kube-proxy serves with the Local policy, grouped by the nodes that lack an endpoint. */
 interface Group {

@@ -6,7 +6,9 @@ import { nodeAddresses } from '../sim/dataplane/node-dataplane.js';
 import { trace, type Packet, type TraceBranch } from '../sim/dataplane/trace.js';
 import type { RunningPod, ServicePortView, ServiceView } from '../sim/services/types.js';
 import { defineRule } from './define-rule.js';
-import { listNames, MAX_TRACED_NODES, OUTSIDE_CLIENT, traceAddress, traceEvidence, verdictText } from './external-traffic-policy-local-gaps.js';
+import { MAX_TRACED_NODES, traceAddress, traceEvidence, verdictText } from '../sim/dataplane/describe.js';
+import { EXTERNAL_CLIENT as OUTSIDE_CLIENT } from '../sim/dataplane/reachability.js';
+import { listNames } from './rule-text.js';
 
 /** A nodePort the manifests write (or that an entry with the same port number writes, alloc.go#initNodePorts). */
 interface WrittenNodePort {

@@ -32,8 +32,8 @@ export function inCIDR(ip: string, cidr: string): boolean {
   return n !== undefined && c !== undefined && n >= c.base && n < c.base + c.size;
 }
 
-/** FNV-1a, for spreading stand-in clusterIPs over the service range. */
-function fnv1a(s: string): number {
+/** FNV-1a, for spreading stand-ins (clusterIPs, nodePorts) over their range deterministically. */
+export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

@@ -9,7 +9,7 @@
 import type { Cluster } from '../../model/cluster.js';
 import { isRecord } from '../../model/pod-view.js';
 import type { KubeObject } from '../../model/types.js';
-import { formatIPv4, inCIDR, parseCIDR, parseIPv4, standInClusterIP } from '../dns/addresses.js';
+import { fnv1a, formatIPv4, inCIDR, parseCIDR, parseIPv4, standInClusterIP } from '../dns/addresses.js';
 import { stringMap } from '../schedule/sched-pod.js';
 import type { ServicePortView, ServiceProtocol, ServiceType, ServiceView } from './types.js';
 
@@ -59,15 +59,6 @@ function hasNodePorts(type: ServiceType): boolean {
   return type === 'NodePort' || type === 'LoadBalancer';
 }
 
-/** FNV-1a, to spread stand-in nodePorts over the range. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
 
 /**
  * Stand-in nodePorts. The API server picks a free number at random from the range; hostnet picks
