@@ -58,7 +58,12 @@ export function servicePortNameOf(namespace: string, name: string, portName: str
  * The four chains of one port share the hash (portProtoHash).
  */
 export function servicePortChainName(prefix: ServicePortChainPrefix, servicePortName: string, protocol: string): string {
-  return prefix + hash16(servicePortName + protocol.toLowerCase());
+  return prefix + portProtoHash(servicePortName, protocol);
+}
+
+/** The hash the four chains of one service port share (portProtoHash): compute it once, prefix it four times. */
+export function portProtoHash(servicePortName: string, protocol: string): string {
+  return hash16(servicePortName + protocol.toLowerCase());
 }
 
 /** `KUBE-SEP-…` for one endpoint (`ip:port`) of a service port (servicePortEndpointChainName). */

@@ -32,7 +32,7 @@
 import { contains, formatAddress, ipFamily, isLoopback, parseAddress, type Prefix } from './addresses.js';
 import { normalizeRule } from './normalize.js';
 import { findChain, type RulesetBuilder, type TableName } from './ruleset.js';
-import { servicePortChainName, servicePortEndpointChainName, servicePortNameOf } from './kube-proxy-names.js';
+import { portProtoHash, servicePortEndpointChainName, servicePortNameOf } from './kube-proxy-names.js';
 import type { Endpoint, ServiceEndpoints, ServicePortView, ServiceView } from '../services/types.js';
 
 /** kube-proxy's own chains (KP-1; proxier.go constants block). Never rename. */
@@ -326,10 +326,11 @@ export function writeKubeProxyRules(b: RulesetBuilder, node: KubeProxyNode, serv
     const port = String(info.port.port);
     const cat = categorizeEndpoints(info, node.name);
     const { hasEndpoints } = cat;
-    const clusterPolicyChain = servicePortChainName('KUBE-SVC-', name, protocol);
-    const localPolicyChain = servicePortChainName('KUBE-SVL-', name, protocol);
-    const externalTrafficChain = servicePortChainName('KUBE-EXT-', name, protocol);
-    const fwChain = servicePortChainName('KUBE-FW-', name, protocol);
+    const hash = portProtoHash(name, protocol);
+    const clusterPolicyChain = `KUBE-SVC-${hash}`;
+    const localPolicyChain = `KUBE-SVL-${hash}`;
+    const externalTrafficChain = `KUBE-EXT-${hash}`;
+    const fwChain = `KUBE-FW-${hash}`;
     const usesClusterPolicyChain = cat.clusterEndpoints.length > 0 && cat.usesCluster;
     const usesLocalPolicyChain = cat.localEndpoints.length > 0 && cat.usesLocal;
 
@@ -433,12 +434,19 @@ export function writeKubeProxyRules(b: RulesetBuilder, node: KubeProxyNode, serv
       nat(fwChain, ['-m', 'comment', '--comment', `other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`]);
     }
 
-    if (usesClusterPolicyChain) writeServiceToEndpointRules(nat, info, clusterPolicyChain, cat.clusterEndpoints, serviceComment);
-    if (usesLocalPolicyChain) writeServiceToEndpointRules(nat, info, localPolicyChain, cat.localEndpoints, serviceComment);
+    // Each endpoint's chain name is hashed once per port, as upstream keeps it on the endpoint info.
+    const sepNames = new Map<Endpoint, string>();
+    const sepOf = (ep: Endpoint): string => {
+      let n = sepNames.get(ep);
+      if (n === undefined) sepNames.set(ep, (n = servicePortEndpointChainName(name, protocol, endpointString(ep))));
+      return n;
+    };
+    if (usesClusterPolicyChain) writeServiceToEndpointRules(nat, info, clusterPolicyChain, cat.clusterEndpoints, serviceComment, sepOf);
+    if (usesLocalPolicyChain) writeServiceToEndpointRules(nat, info, localPolicyChain, cat.localEndpoints, serviceComment, sepOf);
 
     // KP-6: one chain per endpoint: mark hairpin traffic, remember the client for affinity, DNAT.
     for (const ep of cat.allReachable) {
-      const chain = servicePortEndpointChainName(name, protocol, endpointString(ep));
+      const chain = sepOf(ep);
       const args = serviceComment(name);
       nat(chain, [...args, '-s', ep.ip, '-j', KUBE_MARK_MASQ]);
       const affinity = info.affinitySeconds !== undefined ? ['-m', 'recent', '--name', chain, '--set'] : [];
@@ -483,16 +491,16 @@ function nodePortIPs(npa: NodePortAddresses, node: KubeProxyNode): string[] {
 }
 
 /** #writeServiceToEndpointRules (KP-5): affinity checks first, then one random-probability jump per endpoint. */
-function writeServiceToEndpointRules(nat: (chain: string, args: readonly string[]) => void, info: PortInfo, svcChain: string, endpoints: readonly Endpoint[], serviceComment: (text: string) => string[]): void {
+function writeServiceToEndpointRules(nat: (chain: string, args: readonly string[]) => void, info: PortInfo, svcChain: string, endpoints: readonly Endpoint[], serviceComment: (text: string) => string[], sepOf: (ep: Endpoint) => string): void {
   if (info.affinitySeconds !== undefined) {
     for (const ep of endpoints) {
-      const sep = servicePortEndpointChainName(info.name, info.protocol, endpointString(ep));
+      const sep = sepOf(ep);
       nat(svcChain, [...serviceComment(`${info.name} -> ${endpointString(ep)}`), '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(info.affinitySeconds), '--reap', '-j', sep]);
     }
   }
   const n = endpoints.length;
   endpoints.forEach((ep, i) => {
-    const sep = servicePortEndpointChainName(info.name, info.protocol, endpointString(ep));
+    const sep = sepOf(ep);
     const statistic = i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', computeProbability(n - i)] : [];
     nat(svcChain, [...serviceComment(`${info.name} -> ${endpointString(ep)}`), ...statistic, '-j', sep]);
   });
