@@ -347,7 +347,7 @@ describe('hostnet iptables and hostnet trace', () => {
     const r = run(['explain', 'deploy/web', '-n', 'shop', join(d, 'web.yaml')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Reachability: packets traced');
-    expect(r.stdout).toMatch(/host port 8080\/TCP on worker-1 \(192\.168\.10\.11\):\n {4}from outside the cluster: delivered to pod Deployment shop\/web \(pod 1 of 1\) on worker-1 at 10\.244\.1\.2:80\/TCP, client source address kept\./);
-    expect(r.stdout).toContain('from the pod itself (hairpin): delivered to pod Deployment shop/web (pod 1 of 1) on worker-1 at 10.244.1.2:80/TCP, source masqueraded');
+    expect(r.stdout).toMatch(/host port 8080\/TCP on worker-1 \(192\.168\.10\.11\):\n {4}from outside the cluster: delivered to Deployment shop\/web \(pod 1 of 1\) on worker-1 at 10\.244\.1\.2:80\/TCP, client source address kept\./);
+    expect(r.stdout).toContain('from the pod itself (hairpin): delivered to Deployment shop/web (pod 1 of 1) on worker-1 at 10.244.1.2:80/TCP, source masqueraded');
   });
 });

@@ -15,7 +15,8 @@ const pct = (p: number): string => `${(p * 100).toFixed(p === 1 || p === 0 ? 0 :
 export function describeVerdict(v: Verdict): string {
   switch (v.kind) {
     case 'delivered': {
-      const where = v.to === 'pod' ? `pod ${v.pod ?? v.ip} on ${v.node}` : `a socket on node ${v.node}`;
+      // Pod names from the placement already say what they are: `Deployment shop/web (pod 1 of 2)`.
+      const where = v.to === 'pod' ? `${v.pod ?? `the pod at ${v.ip}`} on ${v.node}` : `a socket on node ${v.node}`;
       return `delivered to ${where} at ${v.ip}:${v.port}/${v.protocol.toUpperCase()}, ${v.masqueraded ? 'source masqueraded (the server sees a node address)' : 'client source address kept'}`;
     }
     case 'forwarded':
