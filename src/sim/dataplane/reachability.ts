@@ -84,7 +84,12 @@ export function reachability(view: PodView, sims: Simulations, cluster: Cluster)
     if (other && otherIP) run(target, `from node ${other.name}`, home.name, packet(otherIP), { kind: 'external' });
     const clientPod = other ? clientPodIP(other) : undefined;
     if (other && clientPod) run(target, `from a pod on ${other.name}`, home.name, packet(clientPod), { kind: 'external' });
-    if (!view.hostNetwork) run(target, 'from the pod itself (hairpin)', home.name, packet(mine[0]!.ip), { kind: 'pod', podIP: mine[0]!.ip });
+    if (!view.hostNetwork) {
+      run(target, 'from the pod itself (hairpin)', home.name, packet(mine[0]!.ip), { kind: 'pod', podIP: mine[0]!.ip });
+      if (!notes.some((n) => n.startsWith('Hairpin'))) {
+        notes.push('Hairpin traffic (a pod reaching itself through a host port or a Service) also needs its bridge port in hairpin mode (the CNI bridge plugin\'s hairpinMode setting); the trace covers the iptables rules only, and without hairpin mode the bridge never sends the packet back out of the port it came in on, so the connection times out.');
+      }
+    }
     if (homeIP) run(target, 'from the node itself', home.name, packet(homeIP), { kind: 'node' });
     run(target, 'from the node itself to 127.0.0.1', home.name, packet('127.0.0.1', '127.0.0.1'), { kind: 'node' });
   }
