@@ -47,33 +47,69 @@ export function renderRule(chain: string, args: readonly string[]): string {
   return args.length === 0 ? `-A ${chain}` : `-A ${chain} ${out.join(' ')}`;
 }
 
+/**
+ * Whether renderRule would print every argument as it is, so the line is the arguments joined by
+ * spaces: no argument needs quotes, and none is an option whose value is printed specially.
+ */
+function isPlainRule(args: readonly string[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (needsQuotes(a)) return false;
+    if (a.length >= 9 && (STRING_OPTIONS.has(a) || a === '--nfacct-name')) return false;
+  }
+  return true;
+}
+
+/** Built-in chains in the kernel's order (declared or not), then user chains sorted by name. */
+function orderedChains(table: Table): Chain[] {
+  const builtins = BUILTIN_CHAINS[table.name];
+  const declared: (Chain | undefined)[] = builtins.map(() => undefined);
+  const own: Chain[] = [];
+  for (const c of table.chains) {
+    const b = builtins.indexOf(c.name);
+    if (b < 0) own.push(c);
+    else declared[b] ??= c;
+  }
+  // Code-unit order, which for chain names (ASCII) is byte order, as libiptc sorts.
+  own.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const out: Chain[] = builtins.map((b, i) => declared[i] ?? { name: b, policy: 'ACCEPT', rules: [] });
+  for (const c of own) out.push(c);
+  return out;
+}
+
 /** User chains sorted by name, after the built-ins: the order iptables-save prints them in. */
 export function savedChainOrder(table: Table): Chain[] {
-  const builtins = BUILTIN_CHAINS[table.name];
-  const byName = new Map(table.chains.map((c) => [c.name, c]));
-  // The default sort compares UTF-16 code units, which for chain names (ASCII) is byte order, as libiptc sorts.
-  const own = table.chains.filter((c) => !builtins.includes(c.name)).map((c) => c.name).sort();
-  return [...builtins.map((b) => byName.get(b) ?? { name: b, policy: 'ACCEPT', rules: [] }), ...own.map((n) => byName.get(n)!)];
+  return orderedChains(table);
+}
+
+/** Push the table's lines (without line ends) onto `lines`: one array and one join for the whole text. */
+function pushTable(table: Table, lines: string[]): void {
+  const chains = orderedChains(table);
+  lines.push(`*${table.name}`);
+  for (const c of chains) lines.push(`:${c.name} ${c.policy ?? '-'} [0:0]`);
+  for (const c of chains) {
+    const head = `-A ${c.name} `;
+    for (const r of c.rules) lines.push(r.length > 0 && isPlainRule(r) ? head + r.join(' ') : renderRule(c.name, r));
+  }
+  lines.push('COMMIT');
 }
 
 export function renderTable(table: Table): string {
-  const chains = savedChainOrder(table);
-  const lines = [`*${table.name}`];
-  for (const c of chains) lines.push(`:${c.name} ${c.policy ?? '-'} [0:0]`);
-  for (const c of chains) for (const r of c.rules) lines.push(renderRule(c.name, r));
-  lines.push('COMMIT');
+  const lines: string[] = [];
+  pushTable(table, lines);
   return lines.join('\n');
 }
 
 export function renderIptablesSave(ruleset: Ruleset, options: RenderOptions = {}): string {
   const wanted = options.tables ?? TABLE_ORDER;
-  const parts: string[] = [];
-  if (options.header) parts.push(options.header.startsWith('#') ? options.header : `# ${options.header}`);
+  const lines: string[] = [];
+  if (options.header) lines.push(options.header.startsWith('#') ? options.header : `# ${options.header}`);
   for (const name of TABLE_ORDER) {
     const t = ruleset.tables.find((x) => x.name === name);
-    if (t && wanted.includes(name)) parts.push(renderTable(t));
+    if (t && wanted.includes(name)) pushTable(t, lines);
   }
-  return `${parts.join('\n')}\n`;
+  lines.push('');
+  return lines.join('\n');
 }
 
 export interface ParseProblem {

@@ -30,7 +30,7 @@
  * Proxy, and node-local addresses other than the node IPs and 127.0.0.1 for --nodeport-addresses.
  */
 import { contains, formatAddress, ipFamily, isLoopback, parseAddress, type Prefix } from './addresses.js';
-import { normalizeRule } from './normalize.js';
+import { canonicalAddress, canonicalProbability, normalizeRule } from './normalize.js';
 import { findChain, type RulesetBuilder, type TableName } from './ruleset.js';
 import { portProtoHash, servicePortEndpointChainName, servicePortNameOf } from './kube-proxy-names.js';
 import type { Endpoint, ServiceEndpoints, ServicePortView, ServiceView } from '../services/types.js';
@@ -137,6 +137,12 @@ export function computeProbability(n: number): string {
   return (1 / n).toFixed(10);
 }
 
+/** computeProbability(n) as iptables-save prints it back, memoized by n (one per endpoint count). */
+const savedProbabilities: string[] = [];
+function savedProbability(n: number): string {
+  return (savedProbabilities[n] ??= canonicalProbability(computeProbability(n)));
+}
+
 /** The mark value as iptables-save prints it. kube-proxy formats it `%#08x` ("0x00004000"); iptables prints "0x4000". */
 function markValue(bit: number): string {
   return `0x${((1 << bit) >>> 0).toString(16)}`;
@@ -182,9 +188,33 @@ interface PortInfo {
   readonly affinitySeconds: number | undefined;
   /** Ready and not, one per ip:port, sorted by `ip:port` as the EndpointSlice cache gives them. */
   readonly endpoints: readonly Endpoint[];
+  /** Each endpoint's `ip:port` (endpointString), made once. */
+  readonly endpointKeys: ReadonlyMap<Endpoint, string>;
 }
 
-const ipv4 = (ip: string): boolean => ipFamily(ip) === 'ipv4';
+/** A dotted quad without leading zeros, checked without allocating; anything else goes to ipFamily. */
+function isPlainDottedQuad(ip: string): boolean {
+  let octets = 0;
+  let i = 0;
+  while (i < ip.length) {
+    const start = i;
+    let v = 0;
+    while (i < ip.length) {
+      const c = ip.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && ip.charCodeAt(start) === 48)) return false;
+    octets++;
+    if (i === ip.length) break;
+    if (ip.charCodeAt(i) !== 46 || octets === 4) return false;
+    i++;
+  }
+  return octets === 4;
+}
+const ipv4 = (ip: string): boolean => isPlainDottedQuad(ip) || ipFamily(ip) === 'ipv4';
 const endpointString = (ep: Endpoint): string => `${ep.ip}:${ep.port}`;
 
 /** apiservice.ExternallyAccessible: the Service API's view, before any family filtering. */
@@ -208,15 +238,19 @@ function portInfos(se: ServiceEndpoints): PortInfo[] {
     .filter((p): p is Prefix => p?.family === 'ipv4');
   return s.ports.map((port) => {
     const pe = se.ports.find((p) => p.port.index === port.index);
-    const endpoints = new Map<string, Endpoint>();
+    const byKey = new Map<string, Endpoint>();
     for (const ep of pe?.endpoints ?? []) {
       if (!ipv4(ep.ip)) continue; // endpointslicecache: endpoints of the other family are ignored
       // addEndpoints keeps one endpoint per ip:port, preferring one that serves over one that does not.
       const key = endpointString(ep);
-      const seen = endpoints.get(key);
-      if (!seen || (!seen.ready && ep.ready)) endpoints.set(key, ep);
+      const seen = byKey.get(key);
+      if (!seen || (!seen.ready && ep.ready)) byKey.set(key, ep);
     }
-    const sorted = [...endpoints.values()].sort((a, b) => compareStrings(endpointString(a), endpointString(b)));
+    // Sort the `ip:port` strings themselves (code-unit order, as Go's byEndpoint compares them).
+    const keys = [...byKey.keys()].sort(compareStrings);
+    const sorted = keys.map((k) => byKey.get(k)!);
+    const endpointKeys = new Map<Endpoint, string>();
+    for (let i = 0; i < keys.length; i++) endpointKeys.set(sorted[i]!, keys[i]!);
     return {
       service: s,
       port,
@@ -232,6 +266,7 @@ function portInfos(se: ServiceEndpoints): PortInfo[] {
       healthCheckNodePort: needsHealthCheck ? s.healthCheckNodePort ?? 0 : 0,
       affinitySeconds: s.sessionAffinity === 'ClientIP' ? s.sessionAffinityTimeout : undefined,
       endpoints: sorted,
+      endpointKeys,
     };
   });
 }
@@ -278,7 +313,6 @@ export function writeKubeProxyRules(b: RulesetBuilder, node: KubeProxyNode, serv
   const detectorCIDR = config.clusterCIDRs.map((c) => c.trim()).filter((c) => c.includes('/')).map((c) => parseAddress(c)).find((p) => p?.family === 'ipv4');
   const detector = detectorCIDR ? formatAddress(detectorCIDR) : undefined;
   const ifLocal = detector ? ['-s', detector] : [];
-  const ifNotLocal = detector ? ['!', '-s', detector] : [];
   const npa = nodePortAddressesOf(config.nodePortAddresses);
   // NewProxier: localhost NodePorts only when --nodeport-addresses covers 127.0.0.0/8.
   const localhostNodePorts = config.localhostNodePorts && npa.containsIPv4Loopback;
@@ -319,7 +353,6 @@ export function writeKubeProxyRules(b: RulesetBuilder, node: KubeProxyNode, serv
   const infos = services.flatMap(portInfos);
   const totalEndpoints = infos.reduce((n, i) => n + i.endpoints.length, 0);
   const largeClusterMode = totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
-  const serviceComment = (text: string): string[] => (largeClusterMode ? [] : ['-m', 'comment', '--comment', text]);
 
   for (const info of infos) {
     const { name, protocol } = info;
@@ -353,28 +386,35 @@ export function writeKubeProxyRules(b: RulesetBuilder, node: KubeProxyNode, serv
       if (!hasInternalEndpoints) internalFilter = ['DROP', `${name} has no local endpoints`];
       if (!hasExternalEndpoints) externalFilter = ['DROP', `${name} has no local endpoints`];
     }
-    const dest = (ip: string): string[] => ['-m', protocol, '-p', protocol, '-d', ip, '--dport', port];
+    // The service rules are written in iptables-save form (`-d ip/32 -p tcp -m comment … -m tcp
+    // --dport …`), which normalizeRule keeps as it is; kube-proxy writes the same rule as
+    // `-m comment … -m tcp -p tcp -d ip --dport …` (proxier.go#syncProxyRules).
+    const toDest = (savedIP: string, comment: string, target: string): string[] =>
+      ['-d', savedIP, '-p', protocol, '-m', 'comment', '--comment', comment, '-m', protocol, '--dport', port, '-j', target];
+
+    const clusterIP = canonicalAddress(info.clusterIP, 'ipv4');
+    const clusterIPComment = `${name} cluster IP`;
 
     // Capture the clusterIP.
     if (hasInternalEndpoints) {
-      nat(KUBE_SERVICES, ['-m', 'comment', '--comment', `${name} cluster IP`, ...dest(info.clusterIP), '-j', internalTrafficChain]);
+      nat(KUBE_SERVICES, toDest(clusterIP, clusterIPComment, internalTrafficChain));
     } else {
-      filter(KUBE_SERVICES, ['-m', 'comment', '--comment', internalFilter![1], ...dest(info.clusterIP), '-j', internalFilter![0]]);
+      filter(KUBE_SERVICES, toDest(clusterIP, internalFilter![1], internalFilter![0]));
     }
 
     // Capture externalIPs.
     for (const ip of info.externalIPs) {
-      if (hasEndpoints) nat(KUBE_SERVICES, ['-m', 'comment', '--comment', `${name} external IP`, ...dest(ip), '-j', externalTrafficChain]);
-      if (!hasExternalEndpoints) filter(KUBE_EXTERNAL_SERVICES, ['-m', 'comment', '--comment', externalFilter![1], ...dest(ip), '-j', externalFilter![0]]);
+      if (hasEndpoints) nat(KUBE_SERVICES, toDest(canonicalAddress(ip, 'ipv4'), `${name} external IP`, externalTrafficChain));
+      if (!hasExternalEndpoints) filter(KUBE_EXTERNAL_SERVICES, toDest(canonicalAddress(ip, 'ipv4'), externalFilter![1], externalFilter![0]));
     }
 
     // Capture load-balancer ingress (KP-12: through KUBE-FW when source ranges are set).
     for (const ip of info.loadBalancerVIPs) {
-      if (hasEndpoints) nat(KUBE_SERVICES, ['-m', 'comment', '--comment', `${name} loadbalancer IP`, ...dest(ip), '-j', loadBalancerTrafficChain]);
-      if (usesFWChain) filter(KUBE_PROXY_FIREWALL, ['-m', 'comment', '--comment', `${name} traffic not accepted by ${fwChain}`, ...dest(ip), '-j', 'DROP']);
+      if (hasEndpoints) nat(KUBE_SERVICES, toDest(canonicalAddress(ip, 'ipv4'), `${name} loadbalancer IP`, loadBalancerTrafficChain));
+      if (usesFWChain) filter(KUBE_PROXY_FIREWALL, toDest(canonicalAddress(ip, 'ipv4'), `${name} traffic not accepted by ${fwChain}`, 'DROP'));
     }
     if (!hasExternalEndpoints) {
-      for (const ip of info.loadBalancerVIPs) filter(KUBE_EXTERNAL_SERVICES, ['-m', 'comment', '--comment', externalFilter![1], ...dest(ip), '-j', externalFilter![0]]);
+      for (const ip of info.loadBalancerVIPs) filter(KUBE_EXTERNAL_SERVICES, toDest(canonicalAddress(ip, 'ipv4'), externalFilter![1], externalFilter![0]));
     }
 
     // Capture nodeports (KP-7). NodePorts are not subject to loadBalancerSourceRanges.
@@ -382,9 +422,9 @@ export function writeKubeProxyRules(b: RulesetBuilder, node: KubeProxyNode, serv
       const nodePort = String(info.nodePort);
       if (hasEndpoints) {
         if (localhostNodePorts && nfacct) {
-          nat(KUBE_NODEPORTS, ['-m', 'comment', '--comment', name, '-m', protocol, '-p', protocol, '-d', '127.0.0.0/8', '--dport', nodePort, '-m', 'nfacct', '--nfacct-name', LOCALHOST_NODEPORT_ACCEPTED_COUNTER, '-j', externalTrafficChain]);
+          nat(KUBE_NODEPORTS, ['-d', '127.0.0.0/8', '-p', protocol, '-m', 'comment', '--comment', name, '-m', protocol, '--dport', nodePort, '-m', 'nfacct', '--nfacct-name', LOCALHOST_NODEPORT_ACCEPTED_COUNTER, '-j', externalTrafficChain]);
         }
-        nat(KUBE_NODEPORTS, ['-m', 'comment', '--comment', name, '-m', protocol, '-p', protocol, '--dport', nodePort, '-j', externalTrafficChain]);
+        nat(KUBE_NODEPORTS, ['-p', protocol, '-m', 'comment', '--comment', name, '-m', protocol, '--dport', nodePort, '-j', externalTrafficChain]);
       }
       if (!hasExternalEndpoints) {
         filter(KUBE_EXTERNAL_SERVICES, ['-m', 'comment', '--comment', externalFilter![1], '-m', 'addrtype', '--dst-type', 'LOCAL', '-m', protocol, '-p', protocol, '--dport', nodePort, '-j', externalFilter![0]]);
@@ -398,9 +438,8 @@ export function writeKubeProxyRules(b: RulesetBuilder, node: KubeProxyNode, serv
 
     // Internal traffic: mark what does not come from a local pod (or everything, with masqueradeAll).
     if (hasInternalEndpoints) {
-      const args = ['-m', 'comment', '--comment', `${name} cluster IP`, ...dest(info.clusterIP)];
-      if (config.masqueradeAll) nat(internalTrafficChain, [...args, '-j', KUBE_MARK_MASQ]);
-      else if (detector) nat(internalTrafficChain, [...args, ...ifNotLocal, '-j', KUBE_MARK_MASQ]);
+      if (config.masqueradeAll) nat(internalTrafficChain, toDest(clusterIP, clusterIPComment, KUBE_MARK_MASQ));
+      else if (detector) nat(internalTrafficChain, ['!', '-s', detector, '-d', clusterIP, '-p', protocol, '-m', 'comment', '--comment', clusterIPComment, '-m', protocol, '--dport', port, '-j', KUBE_MARK_MASQ]);
     }
 
     // External traffic: KP-8 (Cluster) and KP-9 (Local).
@@ -438,19 +477,32 @@ export function writeKubeProxyRules(b: RulesetBuilder, node: KubeProxyNode, serv
     const sepNames = new Map<Endpoint, string>();
     const sepOf = (ep: Endpoint): string => {
       let n = sepNames.get(ep);
-      if (n === undefined) sepNames.set(ep, (n = servicePortEndpointChainName(name, protocol, endpointString(ep))));
+      if (n === undefined) sepNames.set(ep, (n = servicePortEndpointChainName(name, protocol, info.endpointKeys.get(ep) ?? endpointString(ep))));
       return n;
     };
-    if (usesClusterPolicyChain) writeServiceToEndpointRules(nat, info, clusterPolicyChain, cat.clusterEndpoints, serviceComment, sepOf);
-    if (usesLocalPolicyChain) writeServiceToEndpointRules(nat, info, localPolicyChain, cat.localEndpoints, serviceComment, sepOf);
+    if (usesClusterPolicyChain) writeServiceToEndpointRules(nat, info, clusterPolicyChain, cat.clusterEndpoints, largeClusterMode, sepOf);
+    if (usesLocalPolicyChain) writeServiceToEndpointRules(nat, info, localPolicyChain, cat.localEndpoints, largeClusterMode, sepOf);
 
     // KP-6: one chain per endpoint: mark hairpin traffic, remember the client for affinity, DNAT.
+    // Written in iptables-save form (addresses with /32, -s/-p first, recent's options in print
+    // order); kube-proxy writes `-m comment … -s ip -j KUBE-MARK-MASQ` and `-m comment … -m recent
+    // --name sep --set -m tcp -p tcp -j DNAT …`.
     for (const ep of cat.allReachable) {
       const chain = sepOf(ep);
-      const args = serviceComment(name);
-      nat(chain, [...args, '-s', ep.ip, '-j', KUBE_MARK_MASQ]);
-      const affinity = info.affinitySeconds !== undefined ? ['-m', 'recent', '--name', chain, '--set'] : [];
-      nat(chain, [...args, ...affinity, '-m', protocol, '-p', protocol, '-j', 'DNAT', '--to-destination', endpointString(ep)]);
+      // ep.ip is an IPv4 address without a prefix (portInfos); normalizeRule fixes any other spelling.
+      const src = `${ep.ip}/32`;
+      const to = info.endpointKeys.get(ep) ?? endpointString(ep);
+      if (largeClusterMode) {
+        nat(chain, ['-s', src, '-j', KUBE_MARK_MASQ]);
+        nat(chain, info.affinitySeconds !== undefined
+          ? ['-p', protocol, '-m', 'recent', '--set', '--name', chain, '--mask', '255.255.255.255', '--rsource', '-m', protocol, '-j', 'DNAT', '--to-destination', to]
+          : ['-p', protocol, '-m', protocol, '-j', 'DNAT', '--to-destination', to]);
+      } else {
+        nat(chain, ['-s', src, '-m', 'comment', '--comment', name, '-j', KUBE_MARK_MASQ]);
+        nat(chain, info.affinitySeconds !== undefined
+          ? ['-p', protocol, '-m', 'comment', '--comment', name, '-m', 'recent', '--set', '--name', chain, '--mask', '255.255.255.255', '--rsource', '-m', protocol, '-j', 'DNAT', '--to-destination', to]
+          : ['-p', protocol, '-m', 'comment', '--comment', name, '-m', protocol, '-j', 'DNAT', '--to-destination', to]);
+      }
     }
   }
 
@@ -491,19 +543,27 @@ function nodePortIPs(npa: NodePortAddresses, node: KubeProxyNode): string[] {
 }
 
 /** #writeServiceToEndpointRules (KP-5): affinity checks first, then one random-probability jump per endpoint. */
-function writeServiceToEndpointRules(nat: (chain: string, args: readonly string[]) => void, info: PortInfo, svcChain: string, endpoints: readonly Endpoint[], serviceComment: (text: string) => string[], sepOf: (ep: Endpoint) => string): void {
+function writeServiceToEndpointRules(nat: (chain: string, args: readonly string[]) => void, info: PortInfo, svcChain: string, endpoints: readonly Endpoint[], largeClusterMode: boolean, sepOf: (ep: Endpoint) => string): void {
+  // Above largeClusterEndpointsThreshold kube-proxy leaves out the per-endpoint comments.
+  const comment = (ep: Endpoint): string[] => (largeClusterMode ? [] : ['-m', 'comment', '--comment', `${info.name} -> ${info.endpointKeys.get(ep) ?? endpointString(ep)}`]);
   if (info.affinitySeconds !== undefined) {
     for (const ep of endpoints) {
       const sep = sepOf(ep);
-      nat(svcChain, [...serviceComment(`${info.name} -> ${endpointString(ep)}`), '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(info.affinitySeconds), '--reap', '-j', sep]);
+      nat(svcChain, [...comment(ep), '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(info.affinitySeconds), '--reap', '-j', sep]);
     }
   }
+  // The probability is written as iptables-save prints it back (11 decimals of a 31-bit fraction).
   const n = endpoints.length;
-  endpoints.forEach((ep, i) => {
+  for (let i = 0; i < n; i++) {
+    const ep = endpoints[i]!;
     const sep = sepOf(ep);
-    const statistic = i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', computeProbability(n - i)] : [];
-    nat(svcChain, [...serviceComment(`${info.name} -> ${endpointString(ep)}`), ...statistic, '-j', sep]);
-  });
+    if (largeClusterMode) {
+      nat(svcChain, i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', savedProbability(n - i), '-j', sep] : ['-j', sep]);
+    } else {
+      const c = `${info.name} -> ${info.endpointKeys.get(ep) ?? endpointString(ep)}`;
+      nat(svcChain, i < n - 1 ? ['-m', 'comment', '--comment', c, '-m', 'statistic', '--mode', 'random', '--probability', savedProbability(n - i), '-j', sep] : ['-m', 'comment', '--comment', c, '-j', sep]);
+    }
+  }
 }
 
 /** Whether `chain` already holds this rule (EnsureRule's `-C` check before `-I`). */

@@ -48,11 +48,18 @@ export function canonicalAddress(text: string, family: Family): string {
   return a ? formatAddress(a) : text;
 }
 
-function canonicalProbability(text: string): string {
-  const p = Number(text);
-  if (!Number.isFinite(p) || p < 0 || p > 1) return text;
-  return (Math.round(p * 0x80000000) / 0x80000000).toFixed(11);
+/** `statistic --probability` as the kernel stores it (a 31-bit fraction) and iptables-save prints it (11 decimals). */
+export function canonicalProbability(text: string): string {
+  let out = probabilityCache.get(text);
+  if (out === undefined) {
+    const p = Number(text);
+    out = !Number.isFinite(p) || p < 0 || p > 1 ? text : (Math.round(p * 0x80000000) / 0x80000000).toFixed(11);
+    // A few distinct values in practice (1/n for small n); bounded so arbitrary input cannot grow it.
+    if (probabilityCache.size < 4096) probabilityCache.set(text, out);
+  }
+  return out;
 }
+const probabilityCache = new Map<string, string>();
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
@@ -92,7 +99,118 @@ function canonicalRecent(options: readonly string[], family: Family): string[] {
   return out;
 }
 
+/**
+ * Whether `text` is an IPv4 prefix exactly as canonicalAddress prints it (`a.b.c.d/n`, no leading
+ * zeros, no host bits), parsed without allocating. False for anything else, IPv6 included.
+ */
+function isCanonicalIPv4Prefix(text: string): boolean {
+  let n = 0;
+  let i = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    const start = i;
+    let v = 0;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && text.charCodeAt(start) === 48)) return false;
+    n = n * 256 + v;
+    if (i >= text.length || text.charCodeAt(i) !== (octet < 3 ? 46 : 47)) return false;
+    i++;
+  }
+  const start = i;
+  let bits = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+    bits = bits * 10 + (c - 48);
+    i++;
+  }
+  const len = i - start;
+  if (len === 0 || len > 2 || bits > 32 || (len > 1 && text.charCodeAt(start) === 48)) return false;
+  return n % 2 ** (32 - bits) === 0;
+}
+
+const HOIST_INDEX: Readonly<Record<string, number>> = { '-s': 0, '-d': 1, '-i': 2, '-o': 3, '-p': 4 };
+const hoistIndex = (token: string | undefined): number => (token !== undefined && token.length === 2 ? HOIST_INDEX[token] ?? -1 : -1);
+
+/**
+ * Whether normalizeRule would give `args` back token for token: it walks the rule the way
+ * normalizeRule does and says no at the first thing normalizeRule would rewrite, move or add.
+ * Conservative (a `recent` match, a long option name or a `MARK` rewrite is never "canonical"), so
+ * a false answer only costs the full rewrite. It exists for speed: kube-proxy writes its
+ * high-volume rules already in iptables-save form, and a 185k-rule ruleset is not copied twice.
+ */
+function isCanonicalRule(args: readonly string[], family: Family): boolean {
+  const n = args.length;
+  let i = 0;
+  let nextSlot = 0;
+  let protocol: string | undefined;
+  // The hoisted options (-s -d -i -o -p, each maybe negated) come first, in that order, once each.
+  while (i < n) {
+    const at = args[i] === '!' ? i + 1 : i;
+    const slot = hoistIndex(args[at]);
+    if (slot < 0) break;
+    if (slot < nextSlot) return false;
+    nextSlot = slot + 1;
+    const value = args[at + 1];
+    if (value === undefined) return false;
+    if (slot <= 1 && (family !== 'ipv4' || !isCanonicalIPv4Prefix(value))) return false;
+    if (slot === 4) protocol = value.toLowerCase();
+    i = at + 2;
+  }
+  let currentMatch: string | undefined;
+  let protocolMatched = false;
+  let target: string | undefined;
+  let hasRejectWith = false;
+  for (; i < n; i++) {
+    const token = args[i]!;
+    if (token === '!') {
+      const next = args[i + 1];
+      if (target === undefined && next !== undefined && (hoistIndex(next) >= 0 || LONG_FORMS[next] !== undefined)) return false;
+      continue;
+    }
+    if (token.charCodeAt(0) !== 45) continue;
+    if (target === undefined && (hoistIndex(token) >= 0 || (token.length > 2 && LONG_FORMS[token] !== undefined))) return false;
+    if (token === '-m') {
+      currentMatch = args[i + 1];
+      if (currentMatch === 'recent') return false;
+      if (currentMatch !== undefined && PROTOCOL_MATCHES.has(currentMatch)) protocolMatched = true;
+      i++;
+      continue;
+    }
+    if (token === '-j' || token === '-g') {
+      target = args[i + 1];
+      currentMatch = undefined;
+      i++;
+      continue;
+    }
+    if (token === '--match' || token === '--jump' || token === '--goto') return false;
+    if (target === undefined && PORT_OPTIONS.has(token) && !protocolMatched && protocol !== undefined && PROTOCOL_MATCHES.has(protocol) && currentMatch !== 'multiport') return false;
+    if (target === 'MARK' && (token === '--or-mark' || token === '--xor-mark' || token === '--set-mark')) return false;
+    if (currentMatch === 'multiport' && (token === '--destination-ports' || token === '--source-ports')) return false;
+    if (currentMatch === 'mark' && token === '--mark') return false;
+    if (currentMatch === 'statistic' && token === '--probability') {
+      const value = args[i + 1];
+      if (value === undefined || canonicalProbability(value) !== value) return false;
+      i++;
+      continue;
+    }
+    if (target === 'REJECT' && token === '--reject-with') hasRejectWith = true;
+    if (target === 'DNAT' && token === '--to-destination') {
+      if (i + 1 >= n) return false;
+      i++;
+    }
+  }
+  return !(target === 'REJECT' && !hasRejectWith);
+}
+
 export function normalizeRule(args: readonly string[], family: Family): string[] {
+  // Rules already in iptables-save form (most of kube-proxy's) are kept as they are.
+  if (isCanonicalRule(args, family)) return args as string[];
   // One slot per hoisted option, in HOISTED order (-s -d -i -o -p).
   const hoisted: (string[] | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
   const rest: string[] = [];

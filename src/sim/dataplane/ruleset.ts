@@ -66,6 +66,7 @@ export class RulesetBuilder {
 
   /** Create a user chain (no-op when it exists, like `iptables -N` guarded by a check). */
   chain(table: TableName, name: string): this {
+    if (this.last !== undefined && this.last.chain === name && this.last.table === table) return this;
     const t = this.table(table);
     if (!t.has(name)) t.set(name, { rules: [] });
     return this;
@@ -90,8 +91,14 @@ export class RulesetBuilder {
     return this;
   }
 
+  /** The chain last written to: kube-proxy writes a chain's rules one after another. */
+  private last: { table: TableName; chain: string; rules: string[][] } | undefined;
+
   private rulesOf(table: TableName, chain: string): string[][] {
+    const last = this.last;
+    if (last !== undefined && last.chain === chain && last.table === table) return last.rules;
     const c = this.table(table).get(chain);
+    if (c) this.last = { table, chain, rules: c.rules };
     if (!c) throw new Error(`hostnet bug: rule added to chain ${chain} in table ${table} before the chain was created`);
     return c.rules;
   }
