@@ -45,7 +45,7 @@ describe('import direction', () => {
   });
 
   test('nothing imports the CLI or the other edges', () => {
-    const offenders = imports.filter((i) => i.from !== 'cli' && !['index', 'tools', 'bench', 'testing'].includes(i.from) && i.to.some((t) => t === 'cli' || t === 'server' || t === 'lab'));
+    const offenders = imports.filter((i) => i.from !== 'cli' && !['index', 'tools', 'bench', 'testing'].includes(i.from) && i.to.some((t) => t !== i.from && (t === 'cli' || t === 'server' || t === 'lab')));
     expect(offenders.map((i) => relative(SRC, i.file))).toEqual([]);
   });
 

@@ -35,6 +35,7 @@ import { nodeAddresses } from '../sim/dataplane/node-dataplane.js';
 import { EXTERNAL_CLIENT, reachability } from '../sim/dataplane/reachability.js';
 import { trace } from '../sim/dataplane/trace.js';
 import { describeOrigin, filterTables, originOf, parseDestination, parseTables, reachabilityJson, renderReachabilityText } from './dataplane-command.js';
+import { defineLabCommands } from './lab-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -551,6 +552,8 @@ Exit codes: 0 resolves, 1 does not, 2 usage or unreadable input.`)
       await write(flags.output === 'json' ? `${JSON.stringify(profile, null, 2)}\n` : dump(profile, { schema: DUMP_SCHEMA, lineWidth: 120 }));
       setExit(EXIT.ok);
     });
+
+  defineLabCommands(program.command('lab'), setExit);
 
   return program;
 }

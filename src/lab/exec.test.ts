@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ipBatchRoot, labNs, labNsProblem, LAB_NS_RE, missingTools, sysctlAllowed } from './exec.js';
+
+describe('lab guards that need no kernel', () => {
+  it('accepts only hnlab-… names that exist in /run/netns', () => {
+    expect(LAB_NS_RE.test('hnlab-ab1-worker-1-p3')).toBe(true);
+    for (const bad of ['eth0', 'hnlab', 'hnlab-', 'hnlab-A', 'hnlab-a--b', 'hnlab-a/../x', 'x-hnlab-a']) expect(LAB_NS_RE.test(bad)).toBe(false);
+    expect(labNsProblem('default')).toBe('"default" is not a lab namespace name (hnlab-… in lowercase letters, digits and dashes).');
+    expect(labNsProblem('hnlab-nosuchlab9-x')).toBe('The network namespace hnlab-nosuchlab9-x does not exist in /run/netns.');
+    expect(() => labNs('hnlab-nosuchlab9-x')).toThrow('does not exist');
+  });
+
+  it('limits root-namespace ip commands to netns add|del|attach of lab names', () => {
+    expect(() => ipBatchRoot(['link add x type bridge'])).toThrow('only "netns add|del|attach hnlab-…" is allowed there');
+    expect(() => ipBatchRoot(['netns attach notlab 123'])).toThrow('refusing');
+    expect(() => ipBatchRoot(['netns attach hnlab-a-b self'])).toThrow('refusing');
+    expect(() => ipBatchRoot(['netns add notlab'])).toThrow('refusing');
+    expect(() => ipBatchRoot(['netns exec hnlab-a-b true'])).toThrow('refusing');
+    expect(ipBatchRoot([])).toEqual({ ok: true, status: 0, stdout: '', stderr: '' });
+  });
+
+  it('whitelists sysctls by exact key', () => {
+    expect(sysctlAllowed('net.ipv4.ip_forward')).toBe(true);
+    expect(sysctlAllowed('net.ipv4.conf.cni0.route_localnet')).toBe(true);
+    expect(sysctlAllowed('net.bridge.bridge-nf-call-iptables')).toBe(true);
+    for (const bad of ['kernel.pid_max', 'vm.swappiness', 'fs.file-max', 'net.ipv4.conf.cni0.rp_filter', 'net.ipv4.conf.a.b.route_localnet', 'net.core.rmem_max', 'net.ipv4.ip_forward ']) {
+      expect(sysctlAllowed(bad)).toBe(false);
+    }
+  });
+
+  it('names a missing program with its Debian package', () => {
+    expect(missingTools(['hostnet-no-such-tool'])).toEqual(['The program hostnet-no-such-tool is missing (Debian package hostnet-no-such-tool).']);
+  });
+});

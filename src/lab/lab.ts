@@ -1,0 +1,374 @@
+/**
+ * Build, inspect and tear down a lab cluster from a LabPlan (lab README §12). All kernel work goes
+ * through exec.ts. A state file `/run/hnlab/<labId>.json` records what is about to be made before
+ * it is made; teardown kills lab processes first (a process keeps a deleted namespace alive), then
+ * deletes the namespaces (which takes their veths, bridges, routes and rules with them), then
+ * removes /etc/netns/<ns> and the state file. The root namespace is fingerprinted before and after
+ * `up` and `down`; a change is reported as a failure.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  fingerprintDiff, ipBatchIn, ipBatchInMany, ipBatchRoot, iptablesRestore, killLabPid, labNs, labNsProblem, labUnavailable,
+  LAB_NS_RE, listLabNetns, netnsInode, netnsPids, nfacctAdd, rootFingerprint, sysctl, type RootFingerprint,
+} from './exec.js';
+import { LAB_ID_RE, type LabPlan } from './plan.js';
+
+export const DEFAULT_STATE_DIR = '/run/hnlab';
+
+export interface LabState {
+  readonly version: 1;
+  readonly labId: string;
+  readonly cluster: string;
+  readonly ownerPid: number;
+  /** Field 22 of /proc/PID/stat, so a reused PID is not taken for the owner. */
+  readonly ownerStart: string;
+  readonly createdAt: string;
+  /** creating: namespaces may be half built; up: built; down: being torn down. */
+  phase: 'creating' | 'up' | 'down';
+  /** A lab left running on purpose (`hostnet lab up`) is not a leftover when its owner exits. */
+  readonly detached: boolean;
+  readonly namespaces: { name: string; inode?: number }[];
+  readonly pids: number[];
+  readonly etcNetns: string[];
+  rootFingerprint?: string;
+}
+
+export interface LabTimings {
+  readonly totalMs: number;
+  readonly steps: Readonly<Record<string, number>>;
+}
+
+export interface LabUpResult {
+  readonly ok: boolean;
+  readonly labId: string;
+  readonly problems: readonly string[];
+  readonly timings: LabTimings;
+  readonly namespaces: number;
+}
+
+export interface LabDownResult {
+  readonly ok: boolean;
+  readonly labId: string;
+  readonly problems: readonly string[];
+  readonly removedNamespaces: readonly string[];
+  readonly killedPids: readonly number[];
+  readonly ms: number;
+}
+
+const statePath = (dir: string, labId: string): string => join(dir, `${labId}.json`);
+const labPrefix = (labId: string): string => `hnlab-${labId}-`;
+
+function procStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerAlive(s: Pick<LabState, 'ownerPid' | 'ownerStart'>): boolean {
+  return procStart(s.ownerPid) === s.ownerStart;
+}
+
+function writeState(dir: string, s: LabState): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const tmp = `${statePath(dir, s.labId)}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(s, null, 2)}\n`);
+  renameSync(tmp, statePath(dir, s.labId));
+}
+
+export function readState(labId: string, dir = DEFAULT_STATE_DIR): LabState | undefined {
+  try {
+    return JSON.parse(readFileSync(statePath(dir, labId), 'utf8')) as LabState;
+  } catch {
+    return undefined;
+  }
+}
+
+function listStates(dir: string): LabState[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith('.json') && LAB_ID_RE.test(n.slice(0, -5)))
+    .map((n) => readState(n.slice(0, -5), dir))
+    .filter((s): s is LabState => s !== undefined);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function fail(r: { ok: boolean; stderr: string }, what: string): string | undefined {
+  return r.ok ? undefined : `${what} failed: ${r.stderr.trim() || 'no error text'}.`;
+}
+
+function checkFingerprint(before: RootFingerprint, what: string): string | undefined {
+  const after = rootFingerprint();
+  if (after.sha256 === before.sha256) return undefined;
+  return `The host's own network namespace changed during ${what} (${fingerprintDiff(before, after).join(', ')} differ). The lab stopped; check the host with "ip link", "ip route" and "iptables-save".`;
+}
+
+export interface LabUpOptions {
+  readonly stateDir?: string;
+  /** True for `hostnet lab up`: the lab outlives this process on purpose. */
+  readonly detached?: boolean;
+}
+
+/** Build the plan in network namespaces. On any failure the partial lab is torn down again. */
+export async function labUp(plan: LabPlan, options: LabUpOptions = {}): Promise<LabUpResult> {
+  const dir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const t0 = performance.now();
+  const steps: Record<string, number> = {};
+  let last = t0;
+  const step = (name: string): void => {
+    const now = performance.now();
+    steps[name] = Math.round((now - last) * 10) / 10;
+    last = now;
+  };
+  const result = (ok: boolean, problems: string[]): LabUpResult => ({
+    ok, labId: plan.labId, problems, namespaces: plan.namespaces.length,
+    timings: { totalMs: Math.round((performance.now() - t0) * 10) / 10, steps },
+  });
+  const unavailable = labUnavailable();
+  if (unavailable) return result(false, [unavailable]);
+  if (readState(plan.labId, dir) || listLabNetns().some((n) => n.startsWith(labPrefix(plan.labId)))) {
+    return result(false, [`A lab with id ${plan.labId} already exists; run "hostnet lab down ${plan.labId}" first or pick another id.`]);
+  }
+  for (const ns of plan.namespaces) if (!ns.startsWith(labPrefix(plan.labId)) || !LAB_NS_RE.test(ns)) return result(false, [`The plan names ${ns}, which is not a namespace of lab ${plan.labId}.`]);
+
+  const before = rootFingerprint();
+  step('fingerprint');
+  const state: LabState = {
+    version: 1, labId: plan.labId, cluster: plan.cluster, ownerPid: process.pid, ownerStart: procStart(process.pid) ?? '',
+    createdAt: new Date().toISOString(), phase: 'creating', detached: options.detached ?? false,
+    namespaces: plan.namespaces.map((name) => ({ name })), pids: [], etcNetns: [], rootFingerprint: before.sha256,
+  };
+  writeState(dir, state); // before anything is made
+  step('state');
+
+  const problems: string[] = [];
+  const abort = async (p: (string | undefined)[]): Promise<LabUpResult> => {
+    const down = await labDown(plan.labId, { stateDir: dir });
+    return result(false, [...p.filter((x): x is string => x !== undefined), ...down.problems]);
+  };
+
+  const added = ipBatchRoot(plan.rootLines);
+  for (const ns of state.namespaces) {
+    const ino = netnsInode(`/run/netns/${ns.name}`);
+    if (ino !== undefined) ns.inode = ino;
+  }
+  writeState(dir, state);
+  if (!added.ok) return abort([fail(added, 'Creating the lab namespaces (ip netns add)')]);
+  for (const ns of plan.namespaces) {
+    const p = labNsProblem(ns);
+    if (p) return abort([p]);
+  }
+  step('netns');
+
+  const fab = ipBatchIn(labNs(plan.fabric.ns), plan.fabric.lines);
+  if (!fab.ok) return abort([fail(fab, `Building the fabric in ${plan.fabric.ns}`)]);
+  for (const n of plan.nodes) {
+    const r = ipBatchIn(labNs(n.ns), n.lines);
+    if (!r.ok) return abort([fail(r, `Building node ${n.node} in ${n.ns}`)]);
+  }
+  step('nodes');
+  const podResults = await ipBatchInMany(plan.pods.map((p) => ({ ns: labNs(p.ns), lines: p.lines })));
+  podResults.forEach((r, i) => {
+    const f = fail(r, `Configuring pod ${plan.pods[i]!.pod} in ${plan.pods[i]!.ns}`);
+    if (f) problems.push(f);
+  });
+  if (problems.length > 0) return abort(problems);
+  step('pods');
+
+  for (const n of plan.nodes) {
+    const ns = labNs(n.ns);
+    const s = sysctl(ns, n.sysctls);
+    if (!s.ok) return abort([fail(s, `Setting sysctls in ${n.ns}`)]);
+    for (const name of n.nfacct) {
+      const a = nfacctAdd(ns, name);
+      if (!a.ok) return abort([fail(a, `Creating the nfacct object ${name} in ${n.ns}`)]);
+    }
+    if (n.iptables.trim() !== '') {
+      const r = iptablesRestore(ns, n.iptables);
+      if (!r.ok) return abort([fail(r, `Loading node ${n.node}'s iptables rules with iptables-restore in ${n.ns}`)]);
+    }
+  }
+  step('iptables');
+
+  const changed = checkFingerprint(before, `lab up ${plan.labId}`);
+  step('fingerprint-after');
+  if (changed) return abort([changed]);
+  state.phase = 'up';
+  writeState(dir, state);
+  return result(true, []);
+}
+
+export interface LabDownOptions {
+  readonly stateDir?: string;
+  /** Milliseconds between SIGTERM and SIGKILL. */
+  readonly graceMs?: number;
+}
+
+/**
+ * Tear a lab down: kill its processes (recorded ones and any still inside its namespaces), delete
+ * its namespaces, remove /etc/netns/<ns> and the state file, then check nothing named
+ * `hnlab-<labId>-…` is left and the host namespace did not change.
+ */
+export async function labDown(labId: string, options: LabDownOptions = {}): Promise<LabDownResult> {
+  const dir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const t0 = performance.now();
+  const done = (ok: boolean, problems: string[], removed: string[] = [], killed: number[] = []): LabDownResult => ({
+    ok, labId, problems, removedNamespaces: removed, killedPids: killed, ms: Math.round((performance.now() - t0) * 10) / 10,
+  });
+  if (!LAB_ID_RE.test(labId)) return done(false, [`The lab id ${JSON.stringify(labId)} must be 1 to 12 lowercase letters or digits.`]);
+  const unavailable = labUnavailable();
+  if (unavailable) return done(false, [unavailable]);
+  const before = rootFingerprint();
+  const state = readState(labId, dir);
+  if (state) {
+    state.phase = 'down';
+    writeState(dir, state);
+  }
+  const prefix = labPrefix(labId);
+  const names = [...new Set([...(state?.namespaces.map((n) => n.name) ?? []), ...listLabNetns()])].filter((n) => n.startsWith(prefix) && LAB_NS_RE.test(n));
+  const existing = names.filter((n) => labNsProblem(n) === undefined).map(labNs);
+  const inodes = new Set<number>([...(state?.namespaces.flatMap((n) => (n.inode === undefined ? [] : [n.inode])) ?? [])]);
+  for (const ns of existing) inodes.add(netnsInode(`/run/netns/${ns}`)!);
+
+  // 1. processes: recorded ones and whatever is still inside a lab namespace (README §12).
+  const pids = new Set<number>(state?.pids ?? []);
+  for (const ns of existing) for (const pid of netnsPids(ns)) pids.add(pid);
+  const killed = [...pids].filter((pid) => killLabPid(pid, inodes, 'SIGTERM'));
+  const deadline = performance.now() + (options.graceMs ?? 1000);
+  let alive = killed.filter((pid) => netnsInode(`/proc/${pid}/ns/net`) !== undefined);
+  while (alive.length > 0 && performance.now() < deadline) {
+    await sleep(20);
+    alive = alive.filter((pid) => netnsInode(`/proc/${pid}/ns/net`) !== undefined);
+  }
+  for (const pid of alive) killLabPid(pid, inodes, 'SIGKILL');
+
+  // 2. namespaces (their links, bridges, routes, conntrack and tables go with them).
+  const problems: string[] = [];
+  const del = ipBatchRoot(existing.map((ns) => `netns del ${ns}`), { force: true });
+  if (!del.ok) problems.push(`Deleting the lab namespaces failed: ${del.stderr.trim()}.`);
+
+  // 3. /etc/netns/<ns> overrides and the state file.
+  for (const ns of names) {
+    const etc = `/etc/netns/${ns}`;
+    if (LAB_NS_RE.test(ns) && existsSync(etc)) rmSync(etc, { recursive: true, force: true });
+  }
+  // 4. verify.
+  const left = listLabNetns().filter((n) => n.startsWith(prefix));
+  if (left.length > 0) problems.push(`These lab namespaces are still there: ${left.join(', ')}.`);
+  const changed = checkFingerprint(before, `lab down ${labId}`);
+  if (changed) problems.push(changed);
+  if (left.length === 0) rmSync(statePath(dir, labId), { force: true });
+  return done(problems.length === 0, problems, existing, killed);
+}
+
+export interface LabStatusEntry {
+  readonly labId: string;
+  readonly cluster?: string;
+  readonly phase?: LabState['phase'];
+  readonly ownerPid?: number;
+  readonly ownerAlive: boolean;
+  readonly detached: boolean;
+  readonly recordedNamespaces: number;
+  readonly liveNamespaces: number;
+  readonly createdAt?: string;
+}
+
+function labIdOf(ns: string): string | undefined {
+  return /^hnlab-([a-z0-9]{1,12})-/.exec(ns)?.[1];
+}
+
+/** Every lab this machine has: from state files and from hnlab-* namespaces. */
+export function labStatus(stateDir = DEFAULT_STATE_DIR): LabStatusEntry[] {
+  const states = new Map(listStates(stateDir).map((s) => [s.labId, s]));
+  const live = new Map<string, number>();
+  for (const ns of listLabNetns()) {
+    const id = labIdOf(ns);
+    if (id) live.set(id, (live.get(id) ?? 0) + 1);
+  }
+  const ids = [...new Set([...states.keys(), ...live.keys()])].sort();
+  return ids.map((labId) => {
+    const s = states.get(labId);
+    return {
+      labId, ...(s ? { cluster: s.cluster, phase: s.phase, ownerPid: s.ownerPid, createdAt: s.createdAt } : {}),
+      ownerAlive: s ? ownerAlive(s) : false, detached: s?.detached ?? false,
+      recordedNamespaces: s?.namespaces.length ?? 0, liveNamespaces: live.get(labId) ?? 0,
+    };
+  });
+}
+
+export interface Leftover {
+  readonly kind: 'netns' | 'etc-netns' | 'state-file';
+  readonly labId?: string;
+  readonly what: string;
+  /** Why it counts as a leftover, as a sentence. */
+  readonly why: string;
+}
+
+/**
+ * Leftovers: hnlab-* namespaces and /etc/netns/hnlab-* of no healthy lab, and state files of labs
+ * whose owner died while building or tearing down (or that were not meant to outlive their owner).
+ */
+export function labDoctor(stateDir = DEFAULT_STATE_DIR): Leftover[] {
+  const states = new Map(listStates(stateDir).map((s) => [s.labId, s]));
+  const healthy = (id: string | undefined): boolean => {
+    const s = id === undefined ? undefined : states.get(id);
+    return s !== undefined && (ownerAlive(s) || (s.phase === 'up' && s.detached));
+  };
+  const out: Leftover[] = [];
+  for (const s of states.values()) {
+    if (healthy(s.labId)) continue;
+    out.push({ kind: 'state-file', labId: s.labId, what: statePath(stateDir, s.labId), why: `Its owner (PID ${s.ownerPid}) is gone and the lab was ${s.phase === 'up' ? 'not meant to outlive it' : `left in phase "${s.phase}"`}.` });
+  }
+  for (const ns of listLabNetns()) {
+    const id = labIdOf(ns);
+    if (healthy(id)) continue;
+    out.push({ kind: 'netns', ...(id ? { labId: id } : {}), what: ns, why: states.has(id ?? '') ? `Lab ${id} is not healthy (see its state file).` : 'No lab state file claims it.' });
+  }
+  let etc: string[] = [];
+  try {
+    etc = readdirSync('/etc/netns').filter((n) => LAB_NS_RE.test(n));
+  } catch {
+    etc = [];
+  }
+  const liveNs = new Set(listLabNetns());
+  for (const n of etc) {
+    const id = labIdOf(n);
+    if (healthy(id) && liveNs.has(n)) continue;
+    out.push({ kind: 'etc-netns', ...(id ? { labId: id } : {}), what: `/etc/netns/${n}`, why: liveNs.has(n) ? `Lab ${id} is not healthy.` : 'Its namespace no longer exists.' });
+  }
+  return out;
+}
+
+/** Remove one lab (`lab`) or every leftover (`all`: every hnlab-* namespace, /etc/netns entry and state file). */
+export async function labCleanup(options: { lab?: string; all?: boolean; stateDir?: string }): Promise<LabDownResult[]> {
+  const dir = options.stateDir ?? DEFAULT_STATE_DIR;
+  if (options.lab !== undefined) return [await labDown(options.lab, { stateDir: dir })];
+  if (!options.all) return [];
+  const ids = new Set<string>(listStates(dir).map((s) => s.labId));
+  for (const ns of listLabNetns()) {
+    const id = labIdOf(ns);
+    if (id) ids.add(id);
+  }
+  let etc: string[] = [];
+  try {
+    etc = readdirSync('/etc/netns').filter((n) => LAB_NS_RE.test(n));
+  } catch {
+    etc = [];
+  }
+  for (const n of etc) {
+    const id = labIdOf(n);
+    if (id) ids.add(id);
+  }
+  const results: LabDownResult[] = [];
+  for (const id of [...ids].sort()) results.push(await labDown(id, { stateDir: dir }));
+  return results;
+}
