@@ -124,9 +124,9 @@ export async function ipBatchInMany(jobs: readonly { ns: LabNs; lines: readonly 
   return results;
 }
 
-function runAsync(cmd: string, args: readonly string[], input?: string): Promise<RunResult> {
+function runAsync(cmd: string, args: readonly string[], input?: string, timeoutMs = TIMEOUT_MS): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: TIMEOUT_MS });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -239,6 +239,14 @@ export function runInLab(ns: LabNs, argv: readonly string[], timeoutMs = 30_000)
   if (!cmd || !allowedProgram(cmd)) throw new Error(`refusing to run ${JSON.stringify(cmd)} in ${ns}: only ${PROGRAM_LIST} run in the lab`);
   const r = spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', timeout: timeoutMs });
   return { ok: r.status === 0, status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
+}
+
+/** runInLab without blocking: probes from several namespaces run side by side. */
+export function runInLabAsync(ns: LabNs, argv: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
+  labNs(ns);
+  const [cmd, ...args] = argv;
+  if (!cmd || !allowedProgram(cmd)) throw new Error(`refusing to run ${JSON.stringify(cmd)} in ${ns}: only ${PROGRAM_LIST} run in the lab`);
+  return runAsync('ip', ['netns', 'exec', ns, cmd, ...args], undefined, timeoutMs);
 }
 
 /** Read-only: `ip -o addr show dev IF` style queries inside a lab namespace. */

@@ -72,7 +72,8 @@ function ownerAlive(s: Pick<LabState, 'ownerPid' | 'ownerStart'>): boolean {
   return procStart(s.ownerPid) === s.ownerStart;
 }
 
-function writeState(dir: string, s: LabState): void {
+/** Write the state file atomically (a reader never sees half of it). */
+export function writeState(dir: string, s: LabState): void {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const tmp = `${statePath(dir, s.labId)}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(s, null, 2)}\n`);
@@ -176,9 +177,10 @@ export async function labUp(plan: LabPlan, options: LabUpOptions = {}): Promise<
     if (!r.ok) return abort([fail(r, `Building node ${n.node} in ${n.ns}`)]);
   }
   step('nodes');
-  const podResults = await ipBatchInMany(plan.pods.map((p) => ({ ns: labNs(p.ns), lines: p.lines })));
+  const podNamespaces = [...plan.pods.map((p) => ({ ns: p.ns, lines: p.lines, what: `pod ${p.pod}` })), ...plan.probePods.map((p) => ({ ns: p.ns, lines: p.lines, what: `the probe client on ${p.node}` }))];
+  const podResults = await ipBatchInMany(podNamespaces.map((p) => ({ ns: labNs(p.ns), lines: p.lines })));
   podResults.forEach((r, i) => {
-    const f = fail(r, `Configuring pod ${plan.pods[i]!.pod} in ${plan.pods[i]!.ns}`);
+    const f = fail(r, `Configuring ${podNamespaces[i]!.what} in ${podNamespaces[i]!.ns}`);
     if (f) problems.push(f);
   });
   if (problems.length > 0) return abort(problems);
@@ -256,17 +258,21 @@ export async function labDown(labId: string, options: LabDownOptions = {}): Prom
   const del = ipBatchRoot(existing.map((ns) => `netns del ${ns}`), { force: true });
   if (!del.ok) problems.push(`Deleting the lab namespaces failed: ${del.stderr.trim()}.`);
 
-  // 3. /etc/netns/<ns> overrides and the state file.
-  for (const ns of names) {
-    const etc = `/etc/netns/${ns}`;
-    if (LAB_NS_RE.test(ns) && existsSync(etc)) rmSync(etc, { recursive: true, force: true });
+  // 3. /etc/netns/<ns> overrides, the logs and the state file.
+  const etcDirs = new Set([...names.map((ns) => `/etc/netns/${ns}`), ...(state?.etcNetns ?? [])]);
+  for (const etc of etcDirs) {
+    const ns = etc.slice('/etc/netns/'.length);
+    if (etc.startsWith('/etc/netns/') && LAB_NS_RE.test(ns) && ns.startsWith(prefix) && existsSync(etc)) rmSync(etc, { recursive: true, force: true });
   }
   // 4. verify.
   const left = listLabNetns().filter((n) => n.startsWith(prefix));
   if (left.length > 0) problems.push(`These lab namespaces are still there: ${left.join(', ')}.`);
   const changed = checkFingerprint(before, `lab down ${labId}`);
   if (changed) problems.push(changed);
-  if (left.length === 0) rmSync(statePath(dir, labId), { force: true });
+  if (left.length === 0) {
+    rmSync(join(dir, labId), { recursive: true, force: true });
+    rmSync(statePath(dir, labId), { force: true });
+  }
   return done(problems.length === 0, problems, existing, killed);
 }
 

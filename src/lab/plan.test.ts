@@ -47,13 +47,14 @@ spec:
 describe('planLab', () => {
   it('names every namespace hnlab-<id>-… and every link within IFNAMSIZ', () => {
     const plan = planOf(`${SMALL}---${deployment(20)}`);
-    expect(plan.namespaces.length).toBe(1 + 4 + 21);
+    // fabric, 4 nodes, 21 pods, a probe client per node
+    expect(plan.namespaces.length).toBe(1 + 4 + 21 + 4);
     for (const ns of plan.namespaces) {
       expect(ns).toMatch(LAB_NS_RE);
       expect(ns.startsWith('hnlab-t1-')).toBe(true);
     }
     expect(new Set(plan.namespaces).size).toBe(plan.namespaces.length);
-    const links = [...plan.fabric.lines, ...plan.nodes.flatMap((n) => n.lines), ...plan.pods.flatMap((p) => p.lines)]
+    const links = [...plan.fabric.lines, ...plan.nodes.flatMap((n) => n.lines), ...plan.pods.flatMap((p) => p.lines), ...plan.probePods.flatMap((p) => p.lines)]
       .flatMap((l) => [...l.matchAll(/(?:link add|peer name|dev) (\S+)/g)].map((m) => m[1]!));
     expect(links.length).toBeGreaterThan(0);
     for (const l of links) expect(l.length).toBeLessThanOrEqual(MAX_LINK_NAME);
@@ -64,17 +65,23 @@ describe('planLab', () => {
     const plan = planOf(SMALL);
     expect(plan.pods.map((p) => [p.pod, p.ns, p.ip])).toEqual([['Pod default/hostip-pod', 'hnlab-t1-worker-1-p1', '10.244.1.2']]);
     expect(plan.nodes.find((n) => n.node === 'worker-2')!.hostNetworkPods).toEqual(['Pod default/hn']);
-    expect(plan.namespaces).toEqual(['hnlab-t1-fab', 'hnlab-t1-control-plane-1', 'hnlab-t1-worker-1', 'hnlab-t1-worker-2', 'hnlab-t1-worker-3', 'hnlab-t1-worker-1-p1']);
+    expect(plan.namespaces).toEqual([
+      'hnlab-t1-fab', 'hnlab-t1-control-plane-1', 'hnlab-t1-worker-1', 'hnlab-t1-worker-2', 'hnlab-t1-worker-3', 'hnlab-t1-worker-1-p1',
+      'hnlab-t1-control-plane-1-c', 'hnlab-t1-worker-1-c', 'hnlab-t1-worker-2-c', 'hnlab-t1-worker-3-c',
+    ]);
+    // The probe clients sit where reachability.ts traces "a pod on <node>" from: the podCIDR's last usable address.
+    expect(plan.probePods.map((p) => [p.node, p.ip])).toEqual([['control-plane-1', '10.244.0.254'], ['worker-1', '10.244.1.254'], ['worker-2', '10.244.2.254'], ['worker-3', '10.244.3.254']]);
   });
 
   it('writes exact batch lines for a small model', () => {
     const plan = planOf(SMALL);
     const veth = vethName('Pod default/hostip-pod');
     expect(veth).toMatch(/^veth[0-9a-f]{8}$/);
+    const probe = vethName('probe worker-1');
     expect(plan.fabric).toEqual({
       ns: 'hnlab-t1-fab', gateway: '192.168.10.1', prefix: 24,
       lines: [
-        'link set lo up', 'link add br0 type bridge', 'addr add 192.168.10.1/24 dev br0', 'link set br0 up',
+        'link set lo up', 'link add br0 type bridge', 'addr add 192.168.10.1/24 dev br0', 'addr add 203.0.113.10/32 dev br0', 'link set br0 up',
         'link add n0 type veth peer name eth0 netns hnlab-t1-control-plane-1', 'link set n0 master br0', 'link set n0 up',
         'link add n1 type veth peer name eth0 netns hnlab-t1-worker-1', 'link set n1 master br0', 'link set n1 up',
         'link add n2 type veth peer name eth0 netns hnlab-t1-worker-2', 'link set n2 master br0', 'link set n2 up',
@@ -85,7 +92,8 @@ describe('planLab', () => {
     expect(w1.lines).toEqual([
       'link set lo up', 'addr add 192.168.10.11/24 dev eth0', 'link set eth0 up',
       'link add cni0 type bridge', 'addr add 10.244.1.1/24 dev cni0', 'link set cni0 up',
-      `link add ${veth} type veth peer name eth0 netns hnlab-t1-worker-1-p1`, `link set ${veth} master cni0`, `link set ${veth} up`,
+      `link add ${veth} type veth peer name eth0 netns hnlab-t1-worker-1-p1`, `link set ${veth} master cni0`, `link set ${veth} type bridge_slave hairpin on`, `link set ${veth} up`,
+      `link add ${probe} type veth peer name eth0 netns hnlab-t1-worker-1-c`, `link set ${probe} master cni0`, `link set ${probe} type bridge_slave hairpin on`, `link set ${probe} up`,
       'route add 10.244.0.0/24 via 192.168.10.10', 'route add 10.244.2.0/24 via 192.168.10.12', 'route add 10.244.3.0/24 via 192.168.10.13',
       'route add default via 192.168.10.1',
     ]);

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import type { Model } from '../model/model.js';
 import { renderIptablesSave } from '../sim/dataplane/iptables-save.js';
 import type { Simulations } from '../sim/simulations.js';
+import { EXTERNAL_CLIENT } from '../sim/dataplane/reachability.js';
 import { LAB_NS_RE } from './exec.js';
 
 export const LAB_ID_RE = /^[a-z0-9]{1,12}$/;
@@ -53,6 +54,16 @@ export interface LabNodePlan {
   readonly hostNetworkPods: readonly string[];
 }
 
+/** A client-only pod namespace per node, at the address reachability.ts traces "a pod on <node>" from. */
+export interface LabProbePod {
+  readonly node: string;
+  readonly ns: string;
+  readonly ip: string;
+  readonly prefix: number;
+  readonly veth: string;
+  readonly lines: readonly string[];
+}
+
 export interface LabPlan {
   readonly labId: string;
   readonly cluster: string;
@@ -63,6 +74,10 @@ export interface LabPlan {
   readonly fabric: { readonly ns: string; readonly gateway: string; readonly prefix: number; readonly lines: readonly string[] };
   readonly nodes: readonly LabNodePlan[];
   readonly pods: readonly LabPodPlan[];
+  /** Client pods for the probes, one per node with a podCIDR. */
+  readonly probePods: readonly LabProbePod[];
+  /** The fabric also holds this address, the client "outside the cluster" the traces use. */
+  readonly externalClient: string;
   /** What the lab leaves out, as sentences. */
   readonly notes: readonly string[];
 }
@@ -128,7 +143,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
 
   // Namespace words for nodes; fall back to n<i> when slugs collide with each other or with "fab".
   let words = nodes.map((n) => slug(n.name));
-  if (new Set(words).size !== words.length || words.includes('fab') || words.some((w) => /-p\d+$/.test(w))) words = nodes.map((_, i) => `n${i}`);
+  if (new Set(words).size !== words.length || words.includes('fab') || words.some((w) => /-(p\d+|c|h\d+)$/.test(w))) words = nodes.map((_, i) => `n${i}`);
   const nodeNs = new Map(nodes.map((n, i) => [n.name, `${prefix}-${words[i]}`]));
   const fabNs = `${prefix}-fab`;
 
@@ -170,9 +185,24 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
     podsByNode.set(p.node, list);
     pods.push(plan);
   }
+  // One probe client per node, at the podCIDR's last usable address (as reachability.ts picks it).
+  const probePods: LabProbePod[] = [];
+  for (const n of nodes) {
+    const c = nodeCidr.get(n.name);
+    if (!c || c.prefix > 30) continue;
+    const ip = fmt4(c.base + 2 ** (32 - c.prefix) - 2);
+    if (running.some((p) => !p.hostNetwork && p.ip === ip)) {
+      notes.push(`A pod already holds ${ip} on ${n.name}, so the lab has no probe client there.`);
+      continue;
+    }
+    const ns = `${nodeNs.get(n.name)!}-c`;
+    probePods.push({ node: n.name, ns, ip, prefix: c.prefix, veth: vethName(`probe ${n.name}`),
+      lines: ['link set lo up', `addr add ${ip}/${c.prefix} dev eth0`, 'link set eth0 up', `route add default via ${fmt4(c.base + 1)}`] });
+  }
   if (pods.some((p) => p.veth.length > MAX_LINK_NAME)) problems.push('A link name is longer than 15 characters.');
 
-  const fabLines = ['link set lo up', 'link add br0 type bridge', `addr add ${gateway}/${fabPrefix} dev br0`, 'link set br0 up'];
+  // The fabric stands for everything outside the cluster: it also holds the external client's address.
+  const fabLines = ['link set lo up', 'link add br0 type bridge', `addr add ${gateway}/${fabPrefix} dev br0`, `addr add ${EXTERNAL_CLIENT}/32 dev br0`, 'link set br0 up'];
   const nodePlans: LabNodePlan[] = nodes.map((n, i) => {
     const ns = nodeNs.get(n.name)!;
     fabLines.push(`link add n${i} type veth peer name eth0 netns ${ns}`, `link set n${i} master br0`, `link set n${i} up`);
@@ -181,7 +211,11 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
     const bridgeIp = c ? fmt4(c.base + 1) : undefined;
     if (c) lines.push('link add cni0 type bridge', `addr add ${bridgeIp}/${c.prefix} dev cni0`, 'link set cni0 up');
     const mine = podsByNode.get(n.name) ?? [];
-    for (const p of mine) lines.push(`link add ${p.veth} type veth peer name eth0 netns ${p.ns}`, `link set ${p.veth} master cni0`, `link set ${p.veth} up`);
+    // Pod ports in hairpin mode, as the CNI bridge plugin's hairpinMode sets them: a pod can reach
+    // itself through a host port or a Service (lab README §4).
+    for (const p of [...mine, ...probePods.filter((x) => x.node === n.name)]) {
+      lines.push(`link add ${p.veth} type veth peer name eth0 netns ${p.ns}`, `link set ${p.veth} master cni0`, `link set ${p.veth} type bridge_slave hairpin on`, `link set ${p.veth} up`);
+    }
     // host-gw: every other node's podCIDR via that node's address on the fabric.
     for (const other of nodes) {
       const oc = nodeCidr.get(other.name);
@@ -199,7 +233,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
     return { node: n.name, ns, ip: nodeIp.get(n.name)!, ...(n.podCIDR && c ? { podCIDR: n.podCIDR, bridgeIp: bridgeIp! } : {}), lines, iptables, nfacct, sysctls, hostNetworkPods: hostNet.get(n.name) ?? [] };
   });
 
-  const namespaces = [fabNs, ...nodePlans.map((n) => n.ns), ...pods.map((p) => p.ns)];
+  const namespaces = [fabNs, ...nodePlans.map((n) => n.ns), ...pods.map((p) => p.ns), ...probePods.map((p) => p.ns)];
   for (const ns of namespaces) if (!LAB_NS_RE.test(ns)) problems.push(`The namespace name ${ns} does not match ${LAB_NS_RE.source}.`);
   if (new Set(namespaces).size !== namespaces.length) problems.push('Two lab namespaces would have the same name.');
   if (problems.length > 0) return { ok: false, problems };
@@ -207,7 +241,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
     ok: true,
     plan: {
       labId, cluster: cluster.name, namespaces, rootLines: namespaces.map((ns) => `netns add ${ns}`),
-      fabric: { ns: fabNs, gateway, prefix: fabPrefix, lines: fabLines }, nodes: nodePlans, pods, notes,
+      fabric: { ns: fabNs, gateway, prefix: fabPrefix, lines: fabLines }, nodes: nodePlans, pods, probePods, externalClient: EXTERNAL_CLIENT, notes,
     },
   };
 }
