@@ -6,8 +6,15 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { check } from '../index.js';
 import { labUnavailable } from '../lab/exec.js';
-import { labCleanup, labDoctor, labDown, labStatus, labUp, type LabDownResult } from '../lab/lab.js';
+import { resolve } from 'node:path';
+import type { Model } from '../model/model.js';
+import { labCleanup, labDoctor, labDown, labStatus, labUp, readState, type LabDownResult } from '../lab/lab.js';
 import { LAB_ID_RE, planLab } from '../lab/plan.js';
+import { handleOf, updateState } from '../lab/runtime.js';
+import { withTemporaryLab, type LabSession } from '../lab/session.js';
+import { startLabProcesses } from '../lab/start.js';
+import { renderVerifyText, summarize, verifyNetwork } from '../lab/verify.js';
+import { labServers } from '../lab/workloads.js';
 import { simulations } from '../sim/simulations.js';
 import { EXIT } from './exit-codes.js';
 
@@ -41,14 +48,29 @@ function reportDown(r: LabDownResult): void {
   else for (const p of r.problems) err(`hostnet lab: lab ${r.labId}: ${p}\n`);
 }
 
+/** Progress for long lab work: on stderr, so stdout stays the result. */
+const progress = (s: string): void => err(`hostnet lab: ${s}\n`);
+
+const randomId = (): string => `l${randomBytes(4).toString('hex').slice(0, 5)}`;
+
+/** The model of the manifests, as `hostnet check` reads them; undefined (after printing why) when the cluster file is unusable. */
+async function modelFor(paths: string[], cluster: string | undefined): Promise<Model | undefined> {
+  const result = await check(paths, { rules: [], readStdin, ...(cluster ? { cluster } : {}) });
+  for (const f of result.findings) err(`${f.file}:${f.line}:${f.column}  ${f.severity}  ${f.message}  (${f.ruleId})\n`);
+  if (result.findings.some((f) => f.ruleId === 'invalid-cluster-file' && f.severity === 'error')) return undefined;
+  // Like check, a file that cannot be read costs only itself: the lab is built from the rest.
+  if (result.unreadableInput) err('hostnet lab: the files above could not be read; the lab is built from the rest.\n');
+  return result.model;
+}
+
 export async function runLabUp(paths: string[], flags: { cluster?: string; id?: string; output: 'text' | 'json' }): Promise<number> {
-  const labId = flags.id ?? `l${randomBytes(4).toString('hex').slice(0, 5)}`;
+  const labId = flags.id ?? randomId();
   const bad = badId(labId) ?? unavailable();
   if (bad !== undefined) return bad;
-  const result = await check(paths, { rules: [], readStdin, ...(flags.cluster ? { cluster: flags.cluster } : {}) });
-  for (const f of result.findings) err(`${f.file}:${f.line}:${f.column}  ${f.severity}  ${f.message}  (${f.ruleId})\n`);
-  if (result.unreadableInput || result.findings.some((f) => f.ruleId === 'invalid-cluster-file' && f.severity === 'error')) return EXIT.usage;
-  const planned = planLab(labId, result.model, simulations(result.model));
+  const model = await modelFor(paths, flags.cluster);
+  if (!model) return EXIT.usage;
+  const sims = simulations(model);
+  const planned = planLab(labId, model, sims);
   if (!planned.ok) {
     for (const p of planned.problems) err(`hostnet lab: ${p}\n`);
     return EXIT.usage;
@@ -56,17 +78,95 @@ export async function runLabUp(paths: string[], flags: { cluster?: string; id?: 
   const plan = planned.plan;
   for (const n of plan.notes) err(`note: ${n}\n`);
   const up = await labUp(plan, { detached: true });
+  const h = handleOf(labId);
+  let processes: Awaited<ReturnType<typeof startLabProcesses>> | undefined;
+  if (up.ok) {
+    updateState(h, (s) => { s.inputs = { paths: paths.filter((p) => p !== '-').map((p) => resolve(p)), ...(flags.cluster ? { cluster: resolve(flags.cluster) } : {}) }; });
+    processes = await startLabProcesses({ h, plan, model, sims });
+    for (const n of processes.notes) err(`note: ${n}\n`);
+  }
+  const problems = [...up.problems, ...(processes?.problems ?? [])];
+  const ok = up.ok && problems.length === 0;
   if (flags.output === 'json') {
-    out(`${JSON.stringify({ version: 1, ...up, nodes: plan.nodes.map((n) => ({ node: n.node, ns: n.ns, ip: n.ip, podCIDR: n.podCIDR, hostNetworkPods: n.hostNetworkPods })), pods: plan.pods.map((p) => ({ pod: p.pod, node: p.node, ns: p.ns, ip: p.ip })) }, null, 2)}\n`);
+    out(`${JSON.stringify({ version: 1, ...up, ok, problems, serversMs: processes?.ms, nodes: plan.nodes.map((n) => ({ node: n.node, ns: n.ns, ip: n.ip, podCIDR: n.podCIDR, hostNetworkPods: n.hostNetworkPods })), pods: plan.pods.map((p) => ({ pod: p.pod, node: p.node, ns: p.ns, ip: p.ip })), servers: processes?.servers.map((x) => ({ pod: x.pod, ns: x.ns, listen: x.listen })) ?? [] }, null, 2)}\n`);
   } else if (up.ok) {
-    const lines = [`Lab ${labId} is up: cluster ${plan.cluster}, ${plan.nodes.length} nodes, ${plan.pods.length} pods with their own namespace, ${plan.namespaces.length} namespaces, in ${up.timings.totalMs} ms.`];
+    const lines = [`Lab ${labId} is up: cluster ${plan.cluster}, ${plan.nodes.length} nodes, ${plan.pods.length} pods with their own namespace, ${plan.namespaces.length} namespaces, built in ${up.timings.totalMs} ms; ${processes?.servers.length ?? 0} pod servers started in ${processes?.ms ?? 0} ms.`];
     for (const n of plan.nodes) lines.push(`  node ${n.node}  ${n.ns}  ${n.ip}${n.podCIDR ? `  pods ${n.podCIDR}` : ''}${n.hostNetworkPods.length ? `  hostNetwork: ${n.hostNetworkPods.join(', ')}` : ''}`);
     for (const p of plan.pods) lines.push(`  pod  ${p.pod}  ${p.ns}  ${p.ip}`);
-    lines.push(`Run a command in a pod with "ip netns exec ${plan.pods[0]?.ns ?? plan.nodes[0]!.ns} …"; tear the lab down with "hostnet lab down ${labId}".`);
+    lines.push(`Check hostnet's predictions with "hostnet lab verify --id ${labId}"; run a command in a pod with "ip netns exec ${plan.pods[0]?.ns ?? plan.nodes[0]!.ns} …"; tear the lab down with "hostnet lab down ${labId}".`);
     out(`${lines.join('\n')}\n`);
   }
-  if (!up.ok) for (const p of up.problems) err(`hostnet lab: ${p}\n`);
-  return up.ok ? EXIT.ok : EXIT.findings;
+  for (const p of problems) err(`hostnet lab: ${p}\n`);
+  return ok ? EXIT.ok : EXIT.findings;
+}
+
+/** The lab `verify` should use: the one named, or the only one up when the inputs match; undefined: build a temporary one. */
+function existingLab(paths: string[], flags: { cluster?: string; id?: string }): { labId: string; paths: string[]; cluster?: string } | { problem: string } | undefined {
+  if (flags.id !== undefined) {
+    const s = readState(flags.id);
+    if (!s || s.phase !== 'up') return { problem: `There is no lab ${flags.id} that is up; "hostnet lab status" lists the labs.` };
+    if (!s.inputs) return { problem: `Lab ${flags.id} does not record what it was built from; tear it down and build it again with "hostnet lab up".` };
+    return { labId: s.labId, paths: s.inputs.paths, ...(s.inputs.cluster ? { cluster: s.inputs.cluster } : {}) };
+  }
+  const up = labStatus().filter((l) => l.phase === 'up').map((l) => readState(l.labId)).filter((s) => s?.inputs !== undefined);
+  const wanted = paths.map((p) => resolve(p)).sort().join('\n');
+  const cluster = flags.cluster ? resolve(flags.cluster) : undefined;
+  const same = up.filter((s) => (paths.length === 0 || [...s!.inputs!.paths].sort().join('\n') === wanted) && (flags.cluster === undefined || s!.inputs!.cluster === cluster));
+  if (same.length !== 1) return undefined;
+  const s = same[0]!;
+  return { labId: s.labId, paths: s.inputs!.paths, ...(s.inputs!.cluster ? { cluster: s.inputs!.cluster } : {}) };
+}
+
+export async function runLabVerify(paths: string[], flags: { cluster?: string; id?: string; output: 'text' | 'json' }): Promise<number> {
+  const bad = (flags.id !== undefined ? badId(flags.id) : undefined) ?? unavailable();
+  if (bad !== undefined) return bad;
+  const existing = existingLab(paths, flags);
+  if (existing && 'problem' in existing) {
+    err(`hostnet lab: ${existing.problem}\n`);
+    return EXIT.usage;
+  }
+  const model = await modelFor(existing ? existing.paths : paths, existing ? existing.cluster : flags.cluster);
+  if (!model) return EXIT.usage;
+  const sims = simulations(model);
+  const labId = existing?.labId ?? randomId();
+  const planned = planLab(labId, model, sims);
+  if (!planned.ok) {
+    for (const p of planned.problems) err(`hostnet lab: ${p}\n`);
+    return EXIT.usage;
+  }
+  const verify = async (session: LabSession, start: boolean): Promise<{ rows: Awaited<ReturnType<typeof verifyNetwork>>['rows']; notes: string[]; problems: readonly string[] }> => {
+    let problems: readonly string[] = [];
+    const notes: string[] = [];
+    if (start) {
+      progress('starting the pods\' servers');
+      const started = await startLabProcesses(session);
+      problems = started.problems;
+      notes.push(...started.notes);
+    }
+    progress('probing every prediction');
+    const servers = labServers(session.plan, session.sims);
+    const network = await verifyNetwork(session, servers);
+    return { rows: network.rows, notes: [...notes, ...network.notes], problems };
+  };
+  let result: Awaited<ReturnType<typeof verify>>;
+  if (existing) {
+    progress(`verifying lab ${labId}`);
+    result = await verify({ h: handleOf(labId), plan: planned.plan, model, sims }, false);
+  } else {
+    progress(`building temporary lab ${labId} (${planned.plan.namespaces.length} namespaces); it is torn down at the end`);
+    const r = await withTemporaryLab(planned.plan, model, sims, (s) => verify(s, true));
+    if (!r.ok) {
+      for (const p of r.problems) err(`hostnet lab: ${p}\n`);
+      return EXIT.findings;
+    }
+    result = r.value;
+  }
+  for (const n of [...planned.plan.notes, ...result.notes]) err(`note: ${n}\n`);
+  for (const p of result.problems) err(`hostnet lab: ${p}\n`);
+  const summary = summarize(result.rows);
+  if (flags.output === 'json') out(`${JSON.stringify({ version: 1, labId, temporary: !existing, summary, rows: result.rows, problems: result.problems }, null, 2)}\n`);
+  else out(renderVerifyText(result.rows));
+  return summary.disagree === 0 && result.problems.length === 0 ? EXIT.ok : EXIT.findings;
 }
 
 export async function runLabDown(ids: string[]): Promise<number> {
@@ -141,6 +241,29 @@ export function defineLabCommands(lab: Command, setExit: (code: number) => void)
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (paths: string[], flags: { cluster?: string; id?: string; output: string }) => {
       setExit(await runLabUp(paths, { ...flags, output: flags.output === 'json' ? 'json' : 'text' }));
+    });
+  lab.command('verify')
+    .summary('probe every prediction hostnet makes in a real lab and show where the kernel agrees (exit 1 when any disagrees)')
+    .argument('[paths...]', 'manifest files or directories, or - for stdin')
+    .option('--cluster <file>', 'the cluster (a hostnet.dev/v1 ClusterProfile); default: the embedded cluster')
+    .option('--id <id>', 'verify the lab that "hostnet lab up" built with this id (default: the only lab up with the same inputs, else a temporary lab)')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .addHelpText('after', `
+For every workload the lab runs, hostnet traces packets through the modelled nodes' iptables rules
+and predicts what a client sees: an answer from a named pod, "refused" or no answer. The lab then
+sends the same packets from the namespace that owns each source address (outside the cluster,
+another node, a pod on another node, the pod itself, the node, 127.0.0.1) and compares. It also
+binds a second listener next to each hostNetwork port (the conflict the scheduler prevents) and
+next to each host port (portmap holds no socket).
+
+Examples:
+  hostnet lab verify examples/seed-hostip-pod.yaml        build, verify and tear down a temporary lab
+  hostnet lab up examples --id demo && hostnet lab verify --id demo && hostnet lab down demo
+
+Exit codes: 0 every prediction agrees, 1 some disagree or a probe failed, 2 usage, unreadable
+input, or no lab possible here (not root, tools missing).`)
+    .action(async (paths: string[], flags: { cluster?: string; id?: string; output: string }) => {
+      setExit(await runLabVerify(paths, { ...flags, output: flags.output === 'json' ? 'json' : 'text' }));
     });
   lab.command('down')
     .summary('tear a lab down: stop its processes, delete its namespaces and state')

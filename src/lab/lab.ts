@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import {
   fingerprintDiff, ipBatchIn, ipBatchInMany, ipBatchRoot, iptablesRestore, killLabPid, labNs, labNsProblem, labUnavailable,
-  LAB_NS_RE, listLabNetns, netnsInode, netnsPids, nfacctAdd, rootFingerprint, sysctl, type RootFingerprint,
+  LAB_NS_RE, listLabNetns, netnsInode, netnsPids, nfacctAdd, ownNetnsInode, rootFingerprint, sysctl, type RootFingerprint,
 } from './exec.js';
 import { LAB_ID_RE, type LabPlan } from './plan.js';
 
@@ -32,6 +32,8 @@ export interface LabState {
   readonly pids: number[];
   readonly etcNetns: string[];
   rootFingerprint?: string;
+  /** What the lab was built from, so `lab verify` can model it again: absolute paths and cluster file. */
+  inputs?: { paths: string[]; cluster?: string };
 }
 
 export interface LabTimings {
@@ -312,16 +314,67 @@ export function labStatus(stateDir = DEFAULT_STATE_DIR): LabStatusEntry[] {
 }
 
 export interface Leftover {
-  readonly kind: 'netns' | 'etc-netns' | 'state-file';
+  readonly kind: 'netns' | 'etc-netns' | 'state-file' | 'process';
   readonly labId?: string;
   readonly what: string;
   /** Why it counts as a leftover, as a sentence. */
   readonly why: string;
 }
 
+interface StrayProcess {
+  readonly pid: number;
+  readonly ino: number;
+  readonly labId: string;
+}
+
 /**
- * Leftovers: hnlab-* namespaces and /etc/netns/hnlab-* of no healthy lab, and state files of labs
- * whose owner died while building or tearing down (or that were not meant to outlive their owner).
+ * Processes inside a network namespace of a lab that `isLeftover` says is a leftover: by the inodes
+ * its state file recorded (which also finds a namespace already gone from /run/netns but kept alive
+ * by a process in it, README §12) and by its hnlab-* names. An inode that now names a namespace of
+ * another lab, or one that is no lab's, was reused by the kernel for something newer and is skipped.
+ */
+function strayProcesses(states: ReadonlyMap<string, LabState>, isLeftover: (labId: string) => boolean): StrayProcess[] {
+  const labOf = new Map<number, string>();
+  for (const s of states.values()) {
+    if (isLeftover(s.labId)) for (const n of s.namespaces) if (n.inode !== undefined) labOf.set(n.inode, s.labId);
+  }
+  let named: string[] = [];
+  try {
+    named = readdirSync('/run/netns');
+  } catch {
+    named = [];
+  }
+  for (const n of named) {
+    const ino = netnsInode(`/run/netns/${n}`);
+    const id = LAB_NS_RE.test(n) ? labIdOf(n) : undefined;
+    if (ino === undefined) continue;
+    if (id !== undefined && isLeftover(id)) labOf.set(ino, id);
+    else labOf.delete(ino);
+  }
+  labOf.delete(ownNetnsInode());
+  if (labOf.size === 0) return [];
+  const out: StrayProcess[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const ino = netnsInode(`/proc/${name}/ns/net`);
+    const labId = ino === undefined ? undefined : labOf.get(ino);
+    if (labId !== undefined) out.push({ pid: Number(name), ino: ino!, labId });
+  }
+  return out;
+}
+
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
+/**
+ * Leftovers: hnlab-* namespaces and /etc/netns/hnlab-* of no healthy lab, state files of labs
+ * whose owner died while building or tearing down (or that were not meant to outlive their owner),
+ * and processes still running in a namespace of such a lab.
  */
 export function labDoctor(stateDir = DEFAULT_STATE_DIR): Leftover[] {
   const states = new Map(listStates(stateDir).map((s) => [s.labId, s]));
@@ -351,13 +404,30 @@ export function labDoctor(stateDir = DEFAULT_STATE_DIR): Leftover[] {
     if (healthy(id) && liveNs.has(n)) continue;
     out.push({ kind: 'etc-netns', ...(id ? { labId: id } : {}), what: `/etc/netns/${n}`, why: liveNs.has(n) ? `Lab ${id} is not healthy.` : 'Its namespace no longer exists.' });
   }
+  for (const p of strayProcesses(states, (id) => !healthy(id))) {
+    out.push({ kind: 'process', labId: p.labId, what: `PID ${p.pid} (${commOf(p.pid)})`, why: `It runs inside a network namespace of lab ${p.labId}, which is not healthy, and keeps that namespace alive.` });
+  }
   return out;
+}
+
+/**
+ * labDown, and then the processes it cannot find: those in a namespace of the lab that is no
+ * longer in /run/netns (found by the inodes in the state file, so looked up before labDown removes it).
+ */
+async function downWithStrays(labId: string, dir: string): Promise<LabDownResult> {
+  const strays = LAB_ID_RE.test(labId) ? strayProcesses(new Map(listStates(dir).map((s) => [s.labId, s])), (id) => id === labId) : [];
+  const down = await labDown(labId, { stateDir: dir });
+  const killed = strays.filter((p) => killLabPid(p.pid, new Set([p.ino]), 'SIGKILL')).map((p) => p.pid);
+  if (killed.length === 0) return down;
+  const deadline = performance.now() + 1000;
+  while (killed.some((pid) => netnsInode(`/proc/${pid}/ns/net`) !== undefined) && performance.now() < deadline) await sleep(20);
+  return { ...down, killedPids: [...new Set([...down.killedPids, ...killed])] };
 }
 
 /** Remove one lab (`lab`) or every leftover (`all`: every hnlab-* namespace, /etc/netns entry and state file). */
 export async function labCleanup(options: { lab?: string; all?: boolean; stateDir?: string }): Promise<LabDownResult[]> {
   const dir = options.stateDir ?? DEFAULT_STATE_DIR;
-  if (options.lab !== undefined) return [await labDown(options.lab, { stateDir: dir })];
+  if (options.lab !== undefined) return [await downWithStrays(options.lab, dir)];
   if (!options.all) return [];
   const ids = new Set<string>(listStates(dir).map((s) => s.labId));
   for (const ns of listLabNetns()) {
@@ -375,6 +445,6 @@ export async function labCleanup(options: { lab?: string; all?: boolean; stateDi
     if (id) ids.add(id);
   }
   const results: LabDownResult[] = [];
-  for (const id of [...ids].sort()) results.push(await labDown(id, { stateDir: dir }));
+  for (const id of [...ids].sort()) results.push(await downWithStrays(id, dir));
   return results;
 }
