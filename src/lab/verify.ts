@@ -175,7 +175,9 @@ export function renderVerifyText(rows: readonly ProbeRow[]): string {
     }
   }
   const s = summarize(rows);
-  lines.push('', s.disagree === 0
+  lines.push(...(lines.length > 0 ? [''] : []), s.probes === 0
+    ? 'Nothing to probe: no workload the lab runs has a host port, a hostNetwork port or a Service.'
+    : s.disagree === 0
     ? `All ${s.probes} predictions agree with the kernel.`
     : `${s.disagree} of ${s.probes} predictions disagree with the kernel (marked DIFF above).`);
   return `${lines.join('\n')}\n`;
