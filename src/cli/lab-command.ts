@@ -17,6 +17,7 @@ import { renderVerifyText, summarize, verifyNetwork } from '../lab/verify.js';
 import { labServers } from '../lab/workloads.js';
 import { simulations } from '../sim/simulations.js';
 import { EXIT } from './exit-codes.js';
+import { defineLabBench } from './lab-bench-command.js';
 
 // A closed stdout (e.g. piped to head) must not crash the lab after it was built.
 process.stdout.on('error', () => undefined);
@@ -265,6 +266,7 @@ input, or no lab possible here (not root, tools missing).`)
     .action(async (paths: string[], flags: { cluster?: string; id?: string; output: string }) => {
       setExit(await runLabVerify(paths, { ...flags, output: flags.output === 'json' ? 'json' : 'text' }));
     });
+  defineLabBench(lab, setExit);
   lab.command('down')
     .summary('tear a lab down: stop its processes, delete its namespaces and state')
     .argument('[ids...]', 'lab ids, as "hostnet lab status" lists them')
