@@ -7,7 +7,9 @@
  *    hostNetwork DaemonSet with maxSurge on 5k nodes whose rollout is found stuck (< 1 s);
  *  - the kubelet's resolv.conf for 150k pods, rendered (< 1 s);
  *  - kube-proxy's iptables rules for 10k Services with 50k endpoints on one node, rendered as
- *    iptables-save (< 1 s, identical every time), and one packet traced through them (< 10 ms).
+ *    iptables-save (< 1 s, identical every time), and one packet traced through them (< 10 ms);
+ *  - the lab: the embedded 4-node cluster with 20 pods built in network namespaces (< 2 s), as
+ *    root with the tools (skipped with the reason otherwise).
  * "parse" is js-yaml 5 loadAll of the same bytes, timed in this process and, for RSS, in its own.
  * Exits 1 when a budget is missed.
  */
@@ -31,6 +33,7 @@ import { DEFAULT_KUBE_PROXY_CONFIG, writeKubeProxyRules } from '../sim/dataplane
 import { renderIptablesSave } from '../sim/dataplane/iptables-save.js';
 import { RulesetBuilder, ruleCount } from '../sim/dataplane/ruleset.js';
 import { trace } from '../sim/dataplane/trace.js';
+import { measureLabBuild } from './lab.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const OUT = join(ROOT, '.bench-out');
@@ -200,6 +203,9 @@ function measureDataplane(): { services: number; endpoints: number; rules: numbe
 }
 
 const dataplane = measureDataplane();
+progress('lab: building the 4-node cluster with 20 pods');
+const labBuild = await measureLabBuild(3);
+progress('');
 
 let failed = false;
 const line = (s: string): void => { process.stdout.write(`${s}\n`); };
@@ -221,9 +227,17 @@ const budgets: Array<[string, boolean, string]> = [
   ['5k-node DaemonSet surge rollout found stuck < 1 s', sched.dsOutcome === 'stalled' && sched.dsMs < 1000,
     `${sched.dsOutcome} in ${sched.dsMs.toFixed(0)} ms (placement included): ${sched.dsMessage}`],
 ];
+const LAB_BUDGET = 'lab: 4 nodes with 20 pods built in network namespaces < 2 s';
+if (labBuild.skipped === undefined) {
+  const up = labBuild.upMs.length > 0 ? median(labBuild.upMs) : Infinity;
+  budgets.push([LAB_BUDGET, labBuild.problems.length === 0 && up < 2000, labBuild.problems.length > 0
+    ? labBuild.problems.join(' ')
+    : `${up.toFixed(0)} ms median of ${labBuild.upMs.length} (${labBuild.nodes} nodes, ${labBuild.pods} pods; torn down in ${median(labBuild.downMs).toFixed(0)} ms)`]);
+}
 line('');
 for (const [name, ok, got] of budgets) {
   line(`${ok ? 'PASS' : 'FAIL'}  ${name}: ${got}`);
   failed ||= !ok;
 }
+if (labBuild.skipped !== undefined) line(`SKIP  ${LAB_BUDGET}: ${labBuild.skipped}`);
 process.exitCode = failed ? 1 : 0;

@@ -12,9 +12,10 @@ import { labCleanup, labDoctor, labDown, labStatus, labUp, readState, type LabDo
 import { LAB_ID_RE, planLab } from '../lab/plan.js';
 import { handleOf, updateState } from '../lab/runtime.js';
 import { withTemporaryLab, type LabSession } from '../lab/session.js';
-import { startLabProcesses } from '../lab/start.js';
+import { dnsProbeRows } from '../lab/dns.js';
+import { labProcesses, startLabProcesses } from '../lab/start.js';
+import type { ProbeRow } from '../lab/probe-row.js';
 import { renderVerifyText, summarize, verifyNetwork } from '../lab/verify.js';
-import { labServers } from '../lab/workloads.js';
 import { simulations } from '../sim/simulations.js';
 import { EXIT } from './exit-codes.js';
 import { defineLabBench } from './lab-bench-command.js';
@@ -94,7 +95,7 @@ export async function runLabUp(paths: string[], flags: { cluster?: string; id?: 
     const lines = [`Lab ${labId} is up: cluster ${plan.cluster}, ${plan.nodes.length} nodes, ${plan.pods.length} pods with their own namespace, ${plan.namespaces.length} namespaces, built in ${up.timings.totalMs} ms; ${processes?.servers.length ?? 0} pod servers started in ${processes?.ms ?? 0} ms.`];
     for (const n of plan.nodes) lines.push(`  node ${n.node}  ${n.ns}  ${n.ip}${n.podCIDR ? `  pods ${n.podCIDR}` : ''}${n.hostNetworkPods.length ? `  hostNetwork: ${n.hostNetworkPods.join(', ')}` : ''}`);
     for (const p of plan.pods) lines.push(`  pod  ${p.pod}  ${p.ns}  ${p.ip}`);
-    lines.push(`Check hostnet's predictions with "hostnet lab verify --id ${labId}"; run a command in a pod with "ip netns exec ${plan.pods[0]?.ns ?? plan.nodes[0]!.ns} …"; tear the lab down with "hostnet lab down ${labId}".`);
+    lines.push(`Names resolve inside the pods as the kubelet's resolv.conf says (cluster DNS and the nodes' resolver are dnsmasq). Check hostnet's predictions with "hostnet lab verify --id ${labId}"; run a command in a pod with "ip netns exec ${plan.pods[0]?.ns ?? plan.nodes[0]!.ns} …"; tear the lab down with "hostnet lab down ${labId}".`);
     out(`${lines.join('\n')}\n`);
   }
   for (const p of problems) err(`hostnet lab: ${p}\n`);
@@ -135,7 +136,7 @@ export async function runLabVerify(paths: string[], flags: { cluster?: string; i
     for (const p of planned.problems) err(`hostnet lab: ${p}\n`);
     return EXIT.usage;
   }
-  const verify = async (session: LabSession, start: boolean): Promise<{ rows: Awaited<ReturnType<typeof verifyNetwork>>['rows']; notes: string[]; problems: readonly string[] }> => {
+  const verify = async (session: LabSession, start: boolean): Promise<{ rows: ProbeRow[]; notes: string[]; problems: readonly string[] }> => {
     let problems: readonly string[] = [];
     const notes: string[] = [];
     if (start) {
@@ -145,9 +146,12 @@ export async function runLabVerify(paths: string[], flags: { cluster?: string; i
       notes.push(...started.notes);
     }
     progress('probing every prediction');
-    const servers = labServers(session.plan, session.sims);
+    const { servers, dns } = labProcesses(session);
     const network = await verifyNetwork(session, servers);
-    return { rows: network.rows, notes: [...notes, ...network.notes], problems };
+    // DNS last: its outage probes stop cluster DNS for a moment (and start it again).
+    progress('resolving names in the pods, then again with cluster DNS stopped');
+    const dnsRows = await dnsProbeRows(session, dns);
+    return { rows: [...network.rows, ...dnsRows], notes: [...notes, ...network.notes], problems };
   };
   let result: Awaited<ReturnType<typeof verify>>;
   if (existing) {

@@ -164,6 +164,9 @@ const SYSCTL_EXACT = new Set([
   'net.ipv4.tcp_tw_reuse',
   'net.ipv4.ip_local_port_range',
   'net.core.somaxconn',
+  // 0 where a stopped cluster DNS answers ICMP port unreachable: otherwise the per-destination
+  // ICMP limit makes glibc wait 5 s on the second lookup (lab README §7). Per netns.
+  'net.ipv4.icmp_ratelimit',
 ]);
 /** Per-interface keys: the interface name must be a real link name (≤ 15 chars, no dots or slashes). */
 const SYSCTL_PER_IF = /^net\.ipv4\.conf\.([A-Za-z0-9_-]{1,15})\.(route_localnet|forwarding)$/;

@@ -1,10 +1,11 @@
 /**
- * `lab verify` on the examples and on real corpus projects: every prediction must agree with the
- * kernel. Root only (the describe name says why it skipped otherwise). Each set gets its own
- * temporary lab, torn down at the end.
+ * `lab verify` on the examples and on real corpus projects: every prediction (ports, Services, port
+ * conflicts, DNS and the cluster DNS outage) must agree with the kernel. Root only (the describe
+ * name says why it skipped otherwise). Each set gets its own temporary lab, torn down at the end.
  */
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/index.js';
+import { dnsProbeRows } from '../../src/lab/dns.js';
 import { ipBatchRoot, labUnavailable } from '../../src/lab/exec.js';
 import { planLab } from '../../src/lab/plan.js';
 import { withTemporaryLab } from '../../src/lab/session.js';
@@ -25,7 +26,7 @@ const CORPUS = new URL('../../../shared/corpus/', import.meta.url).pathname;
 
 const SETS: [string, string, number][] = [
   // name, path, the fewest probes the set must give (so a set that silently probes nothing fails)
-  ['examples', new URL('../../examples/', import.meta.url).pathname, 80],
+  ['examples', new URL('../../examples/', import.meta.url).pathname, 300],
   ['ingress-nginx', `${CORPUS}kubernetes__ingress-nginx`, 15],
   ['metallb', `${CORPUS}metallb__metallb`, 40],
   ['calico', `${CORPUS}projectcalico__calico`, 25],
@@ -43,7 +44,8 @@ describe.skipIf(skip !== undefined)(`lab verify on the examples and the corpus${
       const r = await withTemporaryLab(planned.plan, model, sims, async (session) => {
         const started = await startLabProcesses(session);
         expect(started.problems).toEqual([]);
-        return verifyNetwork(session, started.servers);
+        const network = await verifyNetwork(session, started.servers);
+        return { rows: [...network.rows, ...await dnsProbeRows(session, started.dns)] };
       });
       if (!r.ok) throw new Error(r.problems.join('\n'));
       const rows = r.value.rows;
