@@ -54,3 +54,19 @@ describe('import direction', () => {
     expect(offenders.map((i) => relative(SRC, i.file))).toEqual([]);
   });
 });
+
+describe('lab safety as code (lab README §12)', () => {
+  test('only src/lab/exec.ts starts processes among the lab and the CLI', () => {
+    // testing/netns.ts (throwaway namespaces for the iptables round trip) and bench/run.ts (a child
+    // node for peak RSS) are the only others in src/, and neither is reachable from the CLI.
+    const spawners = imports.filter((i) => /node:child_process|from 'child_process'/.test(i.text)).map((i) => relative(SRC, i.file)).sort();
+    expect(spawners).toEqual(['bench/run.ts', 'lab/exec.ts', 'testing/netns.ts']);
+  });
+
+  test('the lab names no program outside exec.ts', () => {
+    // Programs run through exec.ts's spawnInLab/runInLab, which check the list; nothing else in
+    // the lab may spell out ip or iptables commands to run.
+    const offenders = imports.filter((i) => i.from === 'lab' && !i.file.endsWith('exec.ts') && /\[\s*'(ip|iptables|iptables-restore|nft|sysctl|sh|bash)'/.test(i.text));
+    expect(offenders.map((i) => relative(SRC, i.file))).toEqual([]);
+  });
+});
