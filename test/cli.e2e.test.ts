@@ -2,20 +2,20 @@
  * The real binary, built from a clean tsc run, as a user runs it: exit codes, formats, stdin,
  * config, suppression, and the library API returning the same findings as the CLI.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadClusterText } from '../src/load/cluster-file.js';
 import { DEFAULT_CLUSTER } from '../src/model/default-cluster.js';
+import { buildDist } from './build-dist.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 
-beforeAll(() => {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
-});
+// One build shared with the lab tests that run the binary (a lock, and no rebuild of unchanged sources).
+beforeAll(buildDist, 180_000);
 
 function run(args: string[], opts: { input?: string; cwd?: string } = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input ?? '', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

@@ -174,10 +174,23 @@ export async function runLabVerify(paths: string[], flags: { cluster?: string; i
   return summary.disagree === 0 && result.problems.length === 0 ? EXIT.ok : EXIT.findings;
 }
 
+/** The lab `lab down` means without an id: the only one on the machine. */
+export function onlyLab(ids: readonly string[]): string | { problem: string } {
+  if (ids.length === 1) return ids[0]!;
+  return { problem: `name the lab to tear down: hostnet lab down ID (${ids.length === 0 ? 'no lab is on this machine' : `there are ${ids.length}: ${ids.join(', ')}`}).` };
+}
+
 export async function runLabDown(ids: string[]): Promise<number> {
   if (ids.length === 0) {
-    err('hostnet lab: name the lab to tear down: hostnet lab down ID ("hostnet lab status" lists them).\n');
-    return EXIT.usage;
+    // With one lab on the machine, `hostnet lab up && hostnet lab verify && hostnet lab down` needs no id.
+    const u = unavailable();
+    if (u !== undefined) return u;
+    const only = onlyLab(labStatus().map((l) => l.labId));
+    if (typeof only !== 'string') {
+      err(`hostnet lab: ${only.problem}\n`);
+      return EXIT.usage;
+    }
+    ids = [only];
   }
   for (const id of ids) {
     const bad = badId(id);
@@ -273,7 +286,7 @@ input, or no lab possible here (not root, tools missing).`)
   defineLabBench(lab, setExit);
   lab.command('down')
     .summary('tear a lab down: stop its processes, delete its namespaces and state')
-    .argument('[ids...]', 'lab ids, as "hostnet lab status" lists them')
+    .argument('[ids...]', 'lab ids, as "hostnet lab status" lists them (default: the only lab on this machine)')
     .action(async (ids: string[]) => setExit(await runLabDown(ids)));
   lab.command('status')
     .summary('list the labs on this machine')

@@ -14,6 +14,8 @@ describe('lab guards that need no kernel', () => {
     expect(() => ipBatchRoot(['link add x type bridge'])).toThrow('only "netns add|del|attach hnlab-…" is allowed there');
     expect(() => ipBatchRoot(['netns attach notlab 123'])).toThrow('refusing');
     expect(() => ipBatchRoot(['netns attach hnlab-a-b self'])).toThrow('refusing');
+    // attach may only name a namespace that already is a lab's: never hostnet's own.
+    expect(() => ipBatchRoot([`netns attach hnlab-a-b ${process.pid}`])).toThrow(`process ${process.pid} is not inside a lab namespace`);
     expect(() => ipBatchRoot(['netns add notlab'])).toThrow('refusing');
     expect(() => ipBatchRoot(['netns exec hnlab-a-b true'])).toThrow('refusing');
     expect(ipBatchRoot([])).toEqual({ ok: true, status: 0, stdout: '', stderr: '' });

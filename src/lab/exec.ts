@@ -81,6 +81,13 @@ export function ipBatchRoot(lines: readonly string[], options: { force?: boolean
   for (const line of lines) {
     const m = ROOT_LINE.exec(line);
     if (!m || !LAB_NS_RE.test(m[1] ?? m[2]!)) throw new Error(`refusing root-namespace ip command ${JSON.stringify(line)}: only "netns add|del|attach hnlab-…" is allowed there`);
+    if (m[2] !== undefined) {
+      // attach names the namespace of a PID: it must already be a lab namespace, never the host's.
+      const pid = Number(line.slice(line.lastIndexOf(' ') + 1));
+      const ino = netnsInode(`/proc/${pid}/ns/net`);
+      const labInodes = new Set(listLabNetns().map((n) => netnsInode(`/run/netns/${n}`)));
+      if (ino === undefined || ino === ownNetnsInode() || !labInodes.has(ino)) throw new Error(`refusing ${JSON.stringify(line)}: process ${pid} is not inside a lab namespace`);
+    }
   }
   if (lines.length === 0) return { ok: true, status: 0, stdout: '', stderr: '' };
   return run('ip', [...(options.force ? ['-force'] : []), '-batch', '-'], `${lines.join('\n')}\n`);

@@ -6,8 +6,8 @@
  * removes /etc/netns/<ns> and the state file. The root namespace is fingerprinted before and after
  * `up` and `down`; a change is reported as a failure.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import {
   fingerprintDiff, ipBatchIn, ipBatchInMany, ipBatchRoot, iptablesRestore, killLabPid, labNs, labNsProblem, labUnavailable,
   LAB_NS_RE, listLabNetns, netnsInode, netnsPids, nfacctAdd, ownNetnsInode, rootFingerprint, sysctl, type RootFingerprint,
@@ -34,6 +34,8 @@ export interface LabState {
   rootFingerprint?: string;
   /** What the lab was built from, so `lab verify` can model it again: absolute paths and cluster file. */
   inputs?: { paths: string[]; cluster?: string };
+  /** The lab made /etc/netns itself, so teardown removes it again when it is empty. */
+  createdEtcNetns?: boolean;
 }
 
 export interface LabTimings {
@@ -266,6 +268,13 @@ export async function labDown(labId: string, options: LabDownOptions = {}): Prom
     const ns = etc.slice('/etc/netns/'.length);
     if (etc.startsWith('/etc/netns/') && LAB_NS_RE.test(ns) && ns.startsWith(prefix) && existsSync(etc)) rmSync(etc, { recursive: true, force: true });
   }
+  if (state?.createdEtcNetns) {
+    try {
+      if (readdirSync('/etc/netns').length === 0) rmdirSync('/etc/netns');
+    } catch {
+      // gone already, or another lab's files are in it
+    }
+  }
   // 4. verify.
   const left = listLabNetns().filter((n) => n.startsWith(prefix));
   if (left.length > 0) problems.push(`These lab namespaces are still there: ${left.join(', ')}.`);
@@ -327,16 +336,38 @@ interface StrayProcess {
   readonly labId: string;
 }
 
+/** The programs the lab runs in its namespaces (exec.ts's list; `ip netns exec` execs them, so /proc/PID/comm is theirs). */
+const LAB_COMMS = new Set(['node', basename(process.execPath).slice(0, 15), 'dnsmasq', 'ping', 'getent', 'dig', 'iperf3']);
+
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
+/** When a process started, in ms since the epoch (boot time is whole seconds, so ±1 s); undefined when it is gone. */
+function startedAtMs(pid: number): number | undefined {
+  const ticks = Number(procStart(pid));
+  const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
+  // USER_HZ is 100 on every architecture Linux runs the lab on.
+  return Number.isFinite(ticks) && btime !== undefined ? Number(btime) * 1000 + ticks * 10 : undefined;
+}
+
 /**
- * Processes inside a network namespace of a lab that `isLeftover` says is a leftover: by the inodes
- * its state file recorded (which also finds a namespace already gone from /run/netns but kept alive
- * by a process in it, README §12) and by its hnlab-* names. An inode that now names a namespace of
- * another lab, or one that is no lab's, was reused by the kernel for something newer and is skipped.
+ * Processes inside a network namespace of a lab that `isLeftover` says is a leftover. A namespace
+ * still named hnlab-<id>-… is the lab's for sure. One known only by an inode its state file
+ * recorded (gone from /run/netns but kept alive by a process in it, README §12) may instead be a
+ * newer namespace that got the freed inode number, perhaps a container's: a process there counts
+ * only when it runs one of the lab's programs and started after the lab was created. An inode
+ * that now names a namespace of another lab, or one that is no lab's, is skipped.
  */
 function strayProcesses(states: ReadonlyMap<string, LabState>, isLeftover: (labId: string) => boolean): StrayProcess[] {
-  const labOf = new Map<number, string>();
+  const labOf = new Map<number, { labId: string; named: boolean; since: number }>();
   for (const s of states.values()) {
-    if (isLeftover(s.labId)) for (const n of s.namespaces) if (n.inode !== undefined) labOf.set(n.inode, s.labId);
+    if (!isLeftover(s.labId)) continue;
+    for (const n of s.namespaces) if (n.inode !== undefined) labOf.set(n.inode, { labId: s.labId, named: false, since: Date.parse(s.createdAt) });
   }
   let named: string[] = [];
   try {
@@ -348,7 +379,7 @@ function strayProcesses(states: ReadonlyMap<string, LabState>, isLeftover: (labI
     const ino = netnsInode(`/run/netns/${n}`);
     const id = LAB_NS_RE.test(n) ? labIdOf(n) : undefined;
     if (ino === undefined) continue;
-    if (id !== undefined && isLeftover(id)) labOf.set(ino, id);
+    if (id !== undefined && isLeftover(id)) labOf.set(ino, { labId: id, named: true, since: 0 });
     else labOf.delete(ino);
   }
   labOf.delete(ownNetnsInode());
@@ -356,19 +387,14 @@ function strayProcesses(states: ReadonlyMap<string, LabState>, isLeftover: (labI
   const out: StrayProcess[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
     const ino = netnsInode(`/proc/${name}/ns/net`);
-    const labId = ino === undefined ? undefined : labOf.get(ino);
-    if (labId !== undefined) out.push({ pid: Number(name), ino: ino!, labId });
+    const lab = ino === undefined ? undefined : labOf.get(ino);
+    if (lab === undefined) continue;
+    if (!lab.named && !(LAB_COMMS.has(commOf(pid)) && (startedAtMs(pid) ?? 0) >= lab.since - 2000)) continue;
+    out.push({ pid, ino: ino!, labId: lab.labId });
   }
   return out;
-}
-
-function commOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '?';
-  }
 }
 
 /**

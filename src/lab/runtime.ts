@@ -33,7 +33,11 @@ export function writeNetnsFile(h: LabHandle, ns: string, file: 'resolv.conf' | '
   if (!LAB_NS_RE.test(ns) || !ns.startsWith(`hnlab-${h.labId}-`)) return `${ns} is not a namespace of lab ${h.labId}, so the lab writes no /etc/netns file for it.`;
   if (!FILES.has(file)) return `The lab writes only resolv.conf and hosts under /etc/netns, not ${file}.`;
   const dir = `/etc/netns/${ns}`;
-  if (!updateState(h, (s) => { if (!s.etcNetns.includes(dir)) s.etcNetns.push(dir); })) return `Lab ${h.labId} has no state file, so nothing more is made for it.`;
+  const madeRoot = !existsSync('/etc/netns');
+  if (!updateState(h, (s) => {
+    if (!s.etcNetns.includes(dir)) s.etcNetns.push(dir);
+    if (madeRoot) s.createdEtcNetns = true;
+  })) return `Lab ${h.labId} has no state file, so nothing more is made for it.`;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, file), content);
   return undefined;
