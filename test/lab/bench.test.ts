@@ -8,19 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { PATHS } from '../../src/lab/bench-report.js';
 import { runBench, type BenchProgress } from '../../src/lab/bench.js';
 import { readFileSync } from 'node:fs';
-import { ipBatchRoot, killLabPid, labNs, labUnavailable, listLabNetns, missingTools, netnsInode, netnsPids, rootFingerprint } from '../../src/lab/exec.js';
+import { killLabPid, labNs, listLabNetns, netnsInode, netnsPids, rootFingerprint } from '../../src/lab/exec.js';
 import { labDoctor, labDown, readState } from '../../src/lab/lab.js';
+import { probe } from './lab-test-kit.js';
 
-/** Root with the tools is not enough in every container: try one namespace (named like a lab, removed at once). */
-function probe(): string | undefined {
-  const why = labUnavailable() ?? missingTools(['iperf3'])[0];
-  if (why) return why;
-  const name = `hnlab-probe${process.pid.toString(36)}-x`;
-  const made = ipBatchRoot([`netns add ${name}`]);
-  ipBatchRoot([`netns del ${name}`], { force: true });
-  return made.ok ? undefined : `cannot create a network namespace here: ${made.stderr.trim()}`;
-}
-const skip = probe();
+const skip = probe(['iperf3']);
 const STATE_DIR = '/run/hnlab';
 
 describe.skipIf(skip !== undefined)(`lab bench on the real kernel${skip ? ` (skipped: ${skip})` : ''}`, () => {

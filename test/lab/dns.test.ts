@@ -7,23 +7,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dnsProbeRows, planLabDns, startLabDns, type LabDnsPlan } from '../../src/lab/dns.js';
-import { ipBatchRoot, labUnavailable, listLabNetns, missingTools, runInLab, labNs } from '../../src/lab/exec.js';
+import { listLabNetns, runInLab, labNs } from '../../src/lab/exec.js';
 import { labDown, readState } from '../../src/lab/lab.js';
 import { planLab } from '../../src/lab/plan.js';
 import type { ProbeRow } from '../../src/lab/probe-row.js';
 import { withTemporaryLab } from '../../src/lab/session.js';
 import { simulations } from '../../src/sim/simulations.js';
 import { modelOf } from '../../src/testing/model.js';
+import { probe } from './lab-test-kit.js';
 
-function probe(): string | undefined {
-  const why = labUnavailable() ?? missingTools(['dnsmasq', 'getent', 'dig'])[0];
-  if (why) return why;
-  const name = `hnlab-probe${process.pid.toString(36)}-y`;
-  const made = ipBatchRoot([`netns add ${name}`]);
-  ipBatchRoot([`netns del ${name}`], { force: true });
-  return made.ok ? undefined : `cannot create a network namespace here: ${made.stderr.trim()}`;
-}
-const skip = probe();
+const skip = probe(['dnsmasq', 'getent', 'dig']);
 const STATE_DIR = '/run/hnlab';
 
 const example = (f: string): string => readFileSync(new URL(`../../examples/${f}`, import.meta.url), 'utf8');

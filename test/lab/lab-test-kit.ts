@@ -4,17 +4,18 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fingerprintDiff, ipBatchRoot, labUnavailable, listLabNetns, netnsInode, type RootFingerprint } from '../../src/lab/exec.js';
+import { fingerprintDiff, ipBatchRoot, labUnavailable, listLabNetns, missingTools, netnsInode, type RootFingerprint } from '../../src/lab/exec.js';
 import { labDoctor, readState } from '../../src/lab/lab.js';
 
 export { BIN, buildDist, ROOT } from '../build-dist.js';
 export const STATE_DIR = '/run/hnlab';
 
 /** Root with the tools is not enough in every container: try one namespace (named like a lab, removed at once). */
-export function probe(): string | undefined {
-  const why = labUnavailable();
+export function probe(tools: readonly string[] = []): string | undefined {
+  const why = labUnavailable() ?? missingTools(tools)[0];
   if (why) return why;
-  const name = `hnlab-probe${process.pid.toString(36)}-x`;
+  // Random as well as per process: test files may share a process and probe at the same moment.
+  const name = `hnlab-probe${process.pid.toString(36)}${Math.random().toString(36).slice(2, 7)}-x`;
   const made = ipBatchRoot([`netns add ${name}`]);
   ipBatchRoot([`netns del ${name}`], { force: true });
   return made.ok ? undefined : `cannot create a network namespace here: ${made.stderr.trim()}`;

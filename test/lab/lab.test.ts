@@ -6,21 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ipBatchIn, ipBatchRoot, ipShowIn, iptablesSave, labNs, sysctl, labUnavailable, listLabNetns, rootFingerprint, runInLab, spawnInLab } from '../../src/lab/exec.js';
+import { ipBatchIn, ipShowIn, iptablesSave, labNs, sysctl, listLabNetns, rootFingerprint, runInLab, spawnInLab } from '../../src/lab/exec.js';
 import { labDoctor, labDown, labUp, readState } from '../../src/lab/lab.js';
 import { planLab, type LabPlan } from '../../src/lab/plan.js';
 import { simulations } from '../../src/sim/simulations.js';
 import { modelOf } from '../../src/testing/model.js';
+import { probe } from './lab-test-kit.js';
 
-/** Root with the tools is not enough in every container: try one namespace (named like a lab, removed at once). */
-function probe(): string | undefined {
-  const why = labUnavailable();
-  if (why) return why;
-  const name = `hnlab-probe${process.pid.toString(36)}-x`;
-  const made = ipBatchRoot([`netns add ${name}`]);
-  ipBatchRoot([`netns del ${name}`], { force: true });
-  return made.ok ? undefined : `cannot create a network namespace here: ${made.stderr.trim()}`;
-}
 const skip = probe();
 const STATE_DIR = '/run/hnlab';
 

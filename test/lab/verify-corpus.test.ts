@@ -6,22 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/index.js';
 import { dnsProbeRows } from '../../src/lab/dns.js';
-import { ipBatchRoot, labUnavailable } from '../../src/lab/exec.js';
 import { planLab } from '../../src/lab/plan.js';
 import { withTemporaryLab } from '../../src/lab/session.js';
 import { startLabProcesses } from '../../src/lab/start.js';
 import { renderVerifyText, verifyNetwork } from '../../src/lab/verify.js';
 import { simulations } from '../../src/sim/simulations.js';
+import { probe } from './lab-test-kit.js';
 
-function probe(): string | undefined {
-  const why = labUnavailable();
-  if (why) return why;
-  const name = `hnlab-probe${process.pid.toString(36)}-k`;
-  const made = ipBatchRoot([`netns add ${name}`]);
-  ipBatchRoot([`netns del ${name}`], { force: true });
-  return made.ok ? undefined : `cannot create a network namespace here: ${made.stderr.trim()}`;
-}
-const skip = probe();
+const skip = probe(['dnsmasq', 'getent', 'dig']);
 const CORPUS = new URL('../../../shared/corpus/', import.meta.url).pathname;
 
 const SETS: [string, string, number][] = [

@@ -6,22 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ipBatchRoot, labUnavailable } from '../../src/lab/exec.js';
 import { planLab } from '../../src/lab/plan.js';
 import { withTemporaryLab } from '../../src/lab/session.js';
 import { renderVerifyText, verifyNetwork } from '../../src/lab/verify.js';
 import { labServers, startServers } from '../../src/lab/workloads.js';
 import { simulations } from '../../src/sim/simulations.js';
 import { modelOf } from '../../src/testing/model.js';
+import { probe } from './lab-test-kit.js';
 
-function probe(): string | undefined {
-  const why = labUnavailable();
-  if (why) return why;
-  const name = `hnlab-probe${process.pid.toString(36)}-v`;
-  const made = ipBatchRoot([`netns add ${name}`]);
-  ipBatchRoot([`netns del ${name}`], { force: true });
-  return made.ok ? undefined : `cannot create a network namespace here: ${made.stderr.trim()}`;
-}
 const skip = probe();
 
 const WORKLOADS = `
