@@ -248,6 +248,12 @@ export async function labDown(labId: string, options: LabDownOptions = {}): Prom
   // 1. processes: recorded ones and whatever is still inside a lab namespace (README §12).
   const pids = new Set<number>(state?.pids ?? []);
   for (const ns of existing) for (const pid of netnsPids(ns)) pids.add(pid);
+  // And processes in a namespace of this lab that is already gone from /run/netns but kept alive
+  // by them (README §12), found by the inodes the state file recorded.
+  for (const p of strayProcesses(state ? new Map([[labId, state]]) : new Map(), (id) => id === labId)) {
+    pids.add(p.pid);
+    inodes.add(p.ino);
+  }
   const killed = [...pids].filter((pid) => killLabPid(pid, inodes, 'SIGTERM'));
   const deadline = performance.now() + (options.graceMs ?? 1000);
   let alive = killed.filter((pid) => netnsInode(`/proc/${pid}/ns/net`) !== undefined);
