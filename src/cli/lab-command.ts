@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { check } from '../index.js';
-import { labUnavailable } from '../lab/exec.js';
+import { labUnavailable, missingTools } from '../lab/exec.js';
 import { resolve } from 'node:path';
 import type { Model } from '../model/model.js';
 import { labCleanup, labDoctor, labDown, labStatus, labUp, readState, type LabDownResult } from '../lab/lab.js';
@@ -32,8 +32,11 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 /** Exit 2 with the reason when the lab cannot run here (not root, tools missing). */
-function unavailable(): number | undefined {
-  const why = labUnavailable();
+/** What running the pods' DNS and probing it needs beyond building namespaces. */
+const DNS_TOOLS = ['dnsmasq', 'getent', 'dig'];
+
+function unavailable(extraTools: readonly string[] = []): number | undefined {
+  const why = labUnavailable() ?? (missingTools(extraTools).join(' ') || undefined);
   if (why === undefined) return undefined;
   err(`hostnet lab: ${why}\n`);
   return EXIT.usage;
@@ -67,7 +70,7 @@ async function modelFor(paths: string[], cluster: string | undefined): Promise<M
 
 export async function runLabUp(paths: string[], flags: { cluster?: string; id?: string; output: 'text' | 'json' }): Promise<number> {
   const labId = flags.id ?? randomId();
-  const bad = badId(labId) ?? unavailable();
+  const bad = badId(labId) ?? unavailable(DNS_TOOLS);
   if (bad !== undefined) return bad;
   const model = await modelFor(paths, flags.cluster);
   if (!model) return EXIT.usage;
@@ -120,7 +123,7 @@ function existingLab(paths: string[], flags: { cluster?: string; id?: string }):
 }
 
 export async function runLabVerify(paths: string[], flags: { cluster?: string; id?: string; output: 'text' | 'json' }): Promise<number> {
-  const bad = (flags.id !== undefined ? badId(flags.id) : undefined) ?? unavailable();
+  const bad = (flags.id !== undefined ? badId(flags.id) : undefined) ?? unavailable(DNS_TOOLS);
   if (bad !== undefined) return bad;
   const existing = existingLab(paths, flags);
   if (existing && 'problem' in existing) {
@@ -250,9 +253,9 @@ export async function runLabCleanup(flags: { lab?: string; all?: boolean }): Pro
 /** The subcommands of `hostnet lab`. */
 export function defineLabCommands(lab: Command, setExit: (code: number) => void): void {
   lab.summary('build the modelled cluster in Linux network namespaces (root only)')
-    .description('Build the modelled cluster in Linux network namespaces named hnlab-<id>-…: a namespace per node on a shared fabric, host-gw routes, a cni0 bridge and a namespace per pod, and each node\'s modelled iptables rules. Needs root and the programs ip, iptables-restore, iptables-save, sysctl and nfacct; the host\'s own namespace is only read.');
+    .description('Build the modelled cluster in Linux network namespaces named hnlab-<id>-…: a namespace per node on a shared fabric, host-gw routes, a cni0 bridge and a namespace per pod, and each node\'s modelled iptables rules. Needs root and the programs ip, iptables-restore, iptables-save, sysctl and nfacct (Debian: iproute2 iptables procps nfacct), and for up and verify dnsmasq, getent and dig (dnsmasq-base, libc-bin, dnsutils), for bench iperf3; the host\'s own namespace is only read.');
   lab.command('up')
-    .summary('build a lab from manifests (default: the embedded cluster with no workloads)')
+    .summary('build a lab from manifests and start its pods\' servers and DNS; it stays up until "lab down" (default: the embedded cluster with no workloads)')
     .argument('[paths...]', 'manifest files or directories, or - for stdin')
     .option('--cluster <file>', 'the cluster to build (a hostnet.dev/v1 ClusterProfile); default: the embedded cluster')
     .option('--id <id>', 'the lab id: 1 to 12 lowercase letters or digits (default: random)')

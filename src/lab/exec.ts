@@ -270,7 +270,7 @@ export function ipShowIn(ns: LabNs, args: readonly string[]): RunResult {
 
 /** Which of the tools the lab needs are missing, as full sentences (empty when all are present). */
 export function missingTools(tools: readonly string[] = ['ip', 'iptables-restore', 'iptables-save', 'sysctl', 'nfacct']): string[] {
-  const pkg: Record<string, string> = { ip: 'iproute2', 'iptables-restore': 'iptables', 'iptables-save': 'iptables', sysctl: 'procps', nfacct: 'nfacct', dnsmasq: 'dnsmasq-base', nft: 'nftables' };
+  const pkg: Record<string, string> = { ip: 'iproute2', 'iptables-restore': 'iptables', 'iptables-save': 'iptables', sysctl: 'procps', nfacct: 'nfacct', dnsmasq: 'dnsmasq-base', nft: 'nftables', getent: 'libc-bin', dig: 'dnsutils', ping: 'iputils-ping' };
   const missing: string[] = [];
   for (const t of tools) {
     const found = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', ...(process.env['PATH'] ?? '').split(':')].some((dir) => dir !== '' && netnsInode(`${dir}/${t}`) !== undefined);
