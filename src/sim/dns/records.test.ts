@@ -37,6 +37,11 @@ describe('built-in records (CDNS-1, every cluster)', () => {
     const n = recordsOf('', { clusterDNS: ['169.254.20.10'], nodeLocalDNS: '169.254.20.10' });
     expect(n.lookup('kube-dns.kube-system.svc.cluster.local')).toEqual([]);
   });
+  test('a kube-dns or kubernetes Service in the manifests answers once, with its own record', () => {
+    const m = recordsOf(`${service('kube-dns', 'kube-system', 'clusterIP: 10.96.0.10\nselector: {k8s-app: kube-dns}\nports: [{name: dns, port: 53, protocol: UDP}]')}${service('kubernetes', 'default', 'clusterIP: 10.96.0.1\nports: [{name: https, port: 443}]')}`);
+    expect(m.lookup('kube-dns.kube-system.svc.cluster.local', 'A').map((x) => [x.value, x.from])).toEqual([['10.96.0.10', 'Service kube-system/kube-dns']]);
+    expect(m.lookup('kubernetes.default.svc.cluster.local', 'A').map((x) => [x.value, x.from])).toEqual([['10.96.0.1', 'Service default/kubernetes']]);
+  });
   test('names are matched case-insensitively, with or without the trailing dot (CDNS-1)', () => {
     expect(values(r.lookup('KUBERNETES.Default.SVC.Cluster.Local.'))).toEqual(['10.96.0.1']);
   });

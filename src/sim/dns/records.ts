@@ -61,18 +61,20 @@ export function clusterRecords(objects: readonly KubeObject[], placement: Placem
   add({ name: `dns-version.${zone}`, type: 'TXT', value: '1.1.0', from: 'the DNS specification (CDNS-1)', standIn: false });
 
   // Every cluster has these two Services: the API server's (first address of the range) and cluster DNS.
+  // The Services and their endpoints as the dataplane sees them (sim/services): the same clusterIPs,
+  // the same pod IPs (node IPs for hostNetwork pods, CDNS-10) and the same endpoint ports.
+  const views = serviceViewsOf(objects, cluster);
+  // The two Services every cluster has, unless the manifests bring them (then their own records count, once).
+  const brought = (namespace: string, name: string): boolean => views.some((v) => v.namespace === namespace && v.object.name === name);
   const range = cluster.serviceCIDRs.map(parseCIDR).find((x) => x !== undefined);
-  if (range && zone !== '') {
+  if (range && zone !== '' && !brought('default', 'kubernetes')) {
     const apiIP = formatIPv4(range.base + 1);
     add({ name: `kubernetes.default.svc.${zone}`, type: 'A', value: apiIP, from: 'Service default/kubernetes (every cluster has it)', standIn: false });
   }
   // With a NodeLocal DNSCache the kubelet's clusterDNS is the cache's link-local address, not the Service's.
-  if (cluster.clusterDNS[0] && zone !== '' && cluster.serviceCIDRs.some((c) => inCIDR(cluster.clusterDNS[0]!, c))) {
+  if (cluster.clusterDNS[0] && zone !== '' && cluster.serviceCIDRs.some((c) => inCIDR(cluster.clusterDNS[0]!, c)) && !brought('kube-system', 'kube-dns')) {
     add({ name: `kube-dns.kube-system.svc.${zone}`, type: 'A', value: cluster.clusterDNS[0], from: 'Service kube-system/kube-dns (cluster DNS)', standIn: false });
   }
-  // The Services and their endpoints as the dataplane sees them (sim/services): the same clusterIPs,
-  // the same pod IPs (node IPs for hostNetwork pods, CDNS-10) and the same endpoint ports.
-  const views = serviceViewsOf(objects, cluster);
   const endpoints = serviceEndpoints(views, runningPods(placement, cluster));
   views.forEach((view, i) => {
     const o = view.object;
