@@ -3,7 +3,7 @@ import type { Cluster } from '../model/cluster.js';
 import { clusterRecords } from '../sim/dns/records.js';
 import { simulations } from '../sim/simulations.js';
 import { modelOf } from '../testing/model.js';
-import { addressesOf, clusterDnsmasqConfig, clusterDnsPods, dnsRow, planLabDns, type DnsObservation, type DnsProbeCase, type LabDnsPlan } from './dns-plan.js';
+import { addressesOf, clusterDnsmasqConfig, clusterDnsPods, dnsRow, planLabDns, safeDnsmasqLine, type DnsObservation, type DnsProbeCase, type LabDnsPlan } from './dns-plan.js';
 import { LAB_NS_RE } from './exec.js';
 import { planLab, type LabPlan } from './plan.js';
 
@@ -343,5 +343,29 @@ describe('dnsRow: prediction against what the resolver saw', () => {
     expect(addressesOf(`${lines('10.0.0.2', 'x')}${lines('10.0.0.1', '')}`)).toEqual(['10.0.0.1', '10.0.0.2']);
     expect(addressesOf('web.default.svc.cluster.local.\n10.96.0.5\n;; connection refused\n')).toEqual(['10.96.0.5']);
     expect(addressesOf('999.1.1.1 x\n')).toEqual([]);
+  });
+});
+
+describe('planLabDns: manifests are untrusted', () => {
+  it('leaves out a record whose name would add a line to dnsmasq\'s files, and says so', () => {
+    const evil = `apiVersion: v1
+kind: Service
+metadata: {name: evil}
+spec:
+  clusterIP: None
+  selector: {app: web}
+  ports: [{name: "http\\ndumpfile=/tmp/pwned\\n#", port: 80}]
+`;
+    const { dns } = build(`${WEB}\n---\n${evil}`);
+    const lines = dns.servers.flatMap((s) => [...s.conf, ...s.hosts]);
+    expect(lines.filter((l) => l.includes('dumpfile'))).toEqual([]);
+    expect(lines.every(safeDnsmasqLine)).toBe(true);
+    expect(dns.notes.some((n) => n.includes('is not a plain DNS name, so the lab\'s cluster DNS leaves it out'))).toBe(true);
+  });
+
+  it('the last guard refuses a line break', () => {
+    expect(safeDnsmasqLine('srv-host=_http._tcp.web.default.svc.cluster.local,web.default.svc.cluster.local,80,0,100')).toBe(true);
+    expect(safeDnsmasqLine('local=/#/')).toBe(true);
+    expect(safeDnsmasqLine('txt-record=a,b\ndumpfile=/tmp/x')).toBe(false);
   });
 });

@@ -122,26 +122,42 @@ function fabricAddresses(plan: LabPlan): Set<string> {
   return out;
 }
 
+const DNS_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})$/;
+const ADDRESS = /^[0-9A-Fa-f.:]{2,45}$/;
+const TXT_VALUE = /^[A-Za-z0-9_.:-]{1,255}$/;
+
+/** Whether a line may go into a dnsmasq file: one line, so no second option hides in it. */
+export function safeDnsmasqLine(line: string): boolean {
+  return !/[\n\r\0]/.test(line);
+}
+
 /** dnsmasq can express A/AAAA (hosts file), SRV, TXT, and CNAMEs whose target it knows itself. */
 export function clusterDnsmasqConfig(records: ClusterRecords, upstream: readonly string[]): { hosts: string[]; conf: string[]; notes: string[] } {
   const all = records.all();
   const hosts: string[] = [];
   const conf: string[] = [];
   const notes: string[] = [];
-  const local = new Set(all.filter((r) => r.type === 'A' || r.type === 'AAAA').map((r) => r.name));
+  // Names and values come from manifests, which are untrusted: anything that is not plainly a DNS
+  // name (or an address, or a TXT word) could add lines to dnsmasq's files, so it is left out.
+  const safe = all.filter((r) => {
+    const ok = DNS_NAME.test(r.name) && (r.type === 'TXT' ? TXT_VALUE.test(r.value) : DNS_NAME.test(r.value) || ADDRESS.test(r.value));
+    if (!ok) notes.push(`${r.from} gives the record ${JSON.stringify(r.name)} → ${JSON.stringify(r.value)}, which is not a plain DNS name, so the lab's cluster DNS leaves it out.`);
+    return ok;
+  });
+  const local = new Set(safe.filter((r) => r.type === 'A' || r.type === 'AAAA').map((r) => r.name));
   const seenHost = new Set<string>();
-  for (const r of all) {
+  for (const r of safe) {
     if (r.type !== 'A' && r.type !== 'AAAA') continue;
     const line = `${r.value} ${r.name}`;
     if (!seenHost.has(line)) hosts.push(line);
     seenHost.add(line);
   }
   // CoreDNS gives each SRV record of a name an equal share of weight 100.
-  const srv = all.filter((r): r is DnsRecord & { port: number } => r.type === 'SRV' && r.port !== undefined);
+  const srv = safe.filter((r): r is DnsRecord & { port: number } => r.type === 'SRV' && r.port !== undefined);
   const srvCount = new Map<string, number>();
   for (const r of srv) srvCount.set(r.name, (srvCount.get(r.name) ?? 0) + 1);
   for (const r of srv) conf.push(`srv-host=${r.name},${r.value},${r.port},0,${Math.max(1, Math.floor(100 / srvCount.get(r.name)!))}`);
-  for (const r of all) {
+  for (const r of safe) {
     if (r.type === 'TXT') conf.push(`txt-record=${r.name},${r.value}`);
     if (r.type !== 'CNAME') continue;
     // dnsmasq only aliases names it holds itself; an ExternalName pointing outside the cluster cannot be served.

@@ -13,7 +13,7 @@ import type { LabPlan } from './plan.js';
 import type { ProbeRow } from './probe-row.js';
 import { attachAlias, labLogDir, startDaemon, writeNetnsFile, type LabHandle } from './runtime.js';
 import type { LabSession } from './session.js';
-import { dnsRow, toolCommand, type DnsObservation, type DnsProbeCase, type LabDnsPlan, type LabDnsServer } from './dns-plan.js';
+import { dnsRow, safeDnsmasqLine, toolCommand, type DnsObservation, type DnsProbeCase, type LabDnsPlan, type LabDnsServer } from './dns-plan.js';
 
 export * from './dns-plan.js';
 
@@ -79,6 +79,9 @@ export async function startLabDns(handle: LabHandle, plan: LabPlan, dnsPlan: Lab
   const dir = labLogDir(handle);
   mkdirSync(dir, { recursive: true });
   for (const s of dnsPlan.servers) {
+    // The plan already leaves out what is not a plain name; this is the last guard before root reads it.
+    const unsafe = [...s.conf, ...s.hosts].find((l) => !safeDnsmasqLine(l));
+    if (unsafe !== undefined) return { problems: [`The lab refuses to start ${s.name}: the line ${JSON.stringify(unsafe)} would hide more than one setting in its files.`], notes };
     const f = serverFiles(dir, s);
     writeFileSync(f.conf, s.conf.map((l) => `${l}\n`).join(''));
     writeFileSync(f.hosts, s.hosts.map((l) => `${l}\n`).join(''));
