@@ -107,8 +107,13 @@ function listStates(dir: string): LabState[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The first line of a program's error text, without a closing period (the sentence adds one). */
+export function firstLine(text: string): string {
+  return (text.trim().split('\n')[0] ?? '').replace(/\.+$/, '') || 'no error text';
+}
+
 function fail(r: { ok: boolean; stderr: string }, what: string): string | undefined {
-  return r.ok ? undefined : `${what} failed: ${r.stderr.trim() || 'no error text'}.`;
+  return r.ok ? undefined : `${what} failed: ${firstLine(r.stderr)}.`;
 }
 
 function checkFingerprint(before: RootFingerprint, what: string): string | undefined {
@@ -262,11 +267,26 @@ export async function labDown(labId: string, options: LabDownOptions = {}): Prom
     alive = alive.filter((pid) => netnsInode(`/proc/${pid}/ns/net`) !== undefined);
   }
   for (const pid of alive) killLabPid(pid, inodes, 'SIGKILL');
+  // A process started while this ran (a server starting as an interrupt arrived) is not in the
+  // list above: look again until the namespaces are empty, for a bounded time.
+  const stragglers = (): number[] => [...new Set([
+    ...existing.filter((ns) => labNsProblem(ns) === undefined).flatMap((ns) => netnsPids(ns)),
+    ...strayProcesses(state ? new Map([[labId, state]]) : new Map(), (id) => id === labId).map((p) => p.pid),
+  ])];
+  const sweepUntil = performance.now() + 3000;
+  for (let left = stragglers(); left.length > 0 && performance.now() < sweepUntil; left = stragglers()) {
+    for (const pid of left) if (killLabPid(pid, inodes, 'SIGKILL')) killed.push(pid);
+    await sleep(20);
+  }
 
   // 2. namespaces (their links, bridges, routes, conntrack and tables go with them).
   const problems: string[] = [];
   const del = ipBatchRoot(existing.map((ns) => `netns del ${ns}`), { force: true });
-  if (!del.ok) problems.push(`Deleting the lab namespaces failed: ${del.stderr.trim()}.`);
+  if (!del.ok) problems.push(`Deleting the lab namespaces failed: ${firstLine(del.stderr)}.`);
+  // The last look, by the recorded inodes: nothing may keep a deleted namespace alive.
+  for (const p of strayProcesses(state ? new Map([[labId, state]]) : new Map(), (id) => id === labId)) {
+    if (killLabPid(p.pid, new Set([p.ino]), 'SIGKILL')) killed.push(p.pid);
+  }
 
   // 3. /etc/netns/<ns> overrides, the logs and the state file.
   const etcDirs = new Set([...names.map((ns) => `/etc/netns/${ns}`), ...(state?.etcNetns ?? [])]);

@@ -70,7 +70,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export async function startDaemon(h: LabHandle, ns: string, name: string, argv: readonly string[], ready: RegExp, timeoutMs = 10_000): Promise<Daemon | { problem: string }> {
   if (!/^[a-z0-9][a-z0-9.-]{0,80}$/.test(name)) return { problem: `The daemon name ${JSON.stringify(name)} is not a plain file name.` };
-  if (!readState(h.labId, h.stateDir)) return { problem: `Lab ${h.labId} has no state file, so nothing more is started in it.` };
+  const state = readState(h.labId, h.stateDir);
+  if (!state) return { problem: `Lab ${h.labId} has no state file, so nothing more is started in it.` };
+  // Teardown has begun (an interrupt while servers start): a process started now could outlive it.
+  if (state.phase === 'down') return { problem: `Lab ${h.labId} is being torn down, so ${name} is not started.` };
   const dir = join(h.stateDir, h.labId);
   mkdirSync(dir, { recursive: true });
   const log = join(dir, `${name}.log`);

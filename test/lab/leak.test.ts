@@ -180,6 +180,42 @@ describe.skipIf(skip !== undefined)(`nothing is left after a lab run${skip ? ` (
     expect(fingerprintChange(before, rootFingerprint())).toEqual([]);
   });
 
+  it('servers started while teardown runs (an interrupt during start-up) are refused or swept, never left', { timeout: 60_000 }, async () => {
+    const labId = labIdFor('k', 'r');
+    const { plan } = planFor(labId);
+    await labDown(labId, { stateDir: STATE_DIR });
+    const h = { labId, stateDir: STATE_DIR };
+    let inodes = new Set<number>();
+    let left: string[] = [];
+    try {
+      const up = await labUp(plan, { stateDir: STATE_DIR });
+      expect(up.problems).toEqual([]);
+      inodes = labInodes(labId);
+      // Keep starting daemons in every pod while the lab is torn down, as startServers' workers do.
+      let stop = false;
+      const starters = plan.pods.map(async (p, i) => {
+        const refused: string[] = [];
+        for (let k = 0; !stop && k < 20; k++) {
+          const d = await startDaemon(h, p.ns, `race-${i}-${k}`, [process.execPath, '-e', DAEMON], /listening/, 3000).catch((e: Error) => ({ problem: e.message }));
+          if ('problem' in d) refused.push(d.problem);
+        }
+        return refused;
+      });
+      await sleep(150);
+      const down = await labDown(labId, { stateDir: STATE_DIR });
+      stop = true;
+      const refused = (await Promise.all(starters)).flat();
+      expect(down.problems).toEqual([]);
+      // Some start was cut off by the teardown (refused, or its namespace was gone).
+      expect(refused.length).toBeGreaterThan(0);
+      await sleep(200);
+      left = leftovers(labId, inodes);
+    } finally {
+      await labDown(labId, { stateDir: STATE_DIR });
+    }
+    expect(left).toEqual([]);
+  });
+
   it('after a failure in the run: the same, and the error is reported', { timeout: 60_000 }, async () => {
     const labId = labIdFor('k', 'f');
     const { plan, model, sims } = planFor(labId);
