@@ -21,6 +21,26 @@ describe('lab guards that need no kernel', () => {
     expect(ipBatchRoot([])).toEqual({ ok: true, status: 0, stdout: '', stderr: '' });
   });
 
+  it('holds ip batch lines inside a namespace to plain words (abbreviations, quotes and line breaks cannot leave it)', async () => {
+    // No lab namespace is needed: the line is checked before the namespace is looked up.
+    const { checkNsLineForTest } = await import('./exec.js');
+    for (const [line, why] of [
+      ['link set lo up\nnet add x', 'characters other than'],
+      ['netn exec x /bin/sh', 'only link, addr, route and rule'],
+      ['link set lo "netns" x', 'characters other than'],
+      ['link set eth0 net hnlab-a-b', 'may abbreviate netns'],
+      ['link set eth0 ne hnlab-a-b', 'may abbreviate netns'],
+      ['link -n hnlab-a-b set lo up', 'options are not allowed'],
+      ['netns add hnlab-x-y', 'only link, addr, route and rule'],
+      ['link set lo up # comment', 'characters other than'],
+    ] as const) {
+      expect(() => checkNsLineForTest(line), line).toThrow(why);
+    }
+    for (const ok of ['link set lo up', 'addr add 10.244.1.2/24 dev eth0', 'route add default via 10.244.1.1', 'rule add from 192.168.10.2 lookup 53 priority 1000', 'link set veth0abc type bridge_slave hairpin on']) {
+      expect(() => checkNsLineForTest(ok), ok).not.toThrow();
+    }
+  });
+
   it('whitelists sysctls by exact key', () => {
     expect(sysctlAllowed('net.ipv4.ip_forward')).toBe(true);
     expect(sysctlAllowed('net.ipv4.conf.cni0.route_localnet')).toBe(true);

@@ -93,15 +93,33 @@ export function ipBatchRoot(lines: readonly string[], options: { force?: boolean
   return run('ip', [...(options.force ? ['-force'] : []), '-batch', '-'], `${lines.join('\n')}\n`);
 }
 
-/** A line for `ip -n NS -batch`: no namespace commands, and `netns X` (a veth peer) only names a lab namespace. */
+const NS_LINE_OBJECTS = new Set(['link', 'addr', 'address', 'route', 'rule']);
+
+/**
+ * A line for `ip -n NS -batch`. ip accepts abbreviations (`net` for `netns`), quotes and several
+ * commands per string, so the line is held to plain words: letters, digits and `./:_-`, one of the
+ * objects the lab uses first, no options, and a word that could mean `netns` only as `netns <lab ns>`
+ * (a veth's peer end).
+ */
 function checkNsLine(ns: LabNs, line: string): void {
-  const words = line.trim().split(/\s+/);
-  if (words[0] === 'netns' || words.some((w) => w === '-n' || w === '-netns' || w === '-all')) {
-    throw new Error(`refusing ip batch line ${JSON.stringify(line)} in ${ns}: it would leave the namespace`);
-  }
+  const refuse = (why: string): never => {
+    throw new Error(`refusing ip batch line ${JSON.stringify(line)} in ${ns}: ${why}`);
+  };
+  if (!/^[A-Za-z0-9 ./:_-]+$/.test(line)) refuse('it has characters other than letters, digits, spaces and ./:_-');
+  const words = line.trim().split(/ +/);
+  if (!NS_LINE_OBJECTS.has(words[0]!)) refuse('only link, addr, route and rule commands run in a lab namespace, so it would leave the namespace');
   words.forEach((w, i) => {
-    if (w === 'netns') labNs(words[i + 1] ?? '');
+    if (w.startsWith('-')) refuse('options are not allowed in a batch line, so it would leave the namespace');
+    if ('netns'.startsWith(w)) {
+      if (w !== 'netns') refuse(`"${w}" may abbreviate netns, so it would leave the namespace`);
+      labNs(words[i + 1] ?? '');
+    }
   });
+}
+
+/** checkNsLine without a namespace, for the unit tests of the line rules. */
+export function checkNsLineForTest(line: string): void {
+  checkNsLine('hnlab-test-x' as LabNs, line);
 }
 
 /** `ip -n NS -batch -`: every line runs inside the lab namespace. */
