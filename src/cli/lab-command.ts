@@ -300,8 +300,8 @@ input, or no lab possible here (not root, tools missing).`)
     .option('-o, --output <format>', 'text or json', 'text')
     .action((flags: { output: string }) => setExit(runLabDoctor({ output: flags.output === 'json' ? 'json' : 'text' })));
   lab.command('cleanup')
-    .summary('remove one lab (--lab ID) or every hnlab-* leftover (--all)')
+    .summary('remove one lab (--lab ID, even one that is up) or every leftover "lab doctor" lists (--all)')
     .option('--lab <id>', 'the lab to remove')
-    .option('--all', 'remove every lab and leftover on this machine')
+    .option('--all', 'remove every leftover "lab doctor" lists (labs left up on purpose stay; remove those with "lab down ID")')
     .action(async (flags: { lab?: string; all?: boolean }) => setExit(await runLabCleanup(flags)));
 }

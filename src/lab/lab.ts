@@ -477,25 +477,16 @@ async function downWithStrays(labId: string, dir: string): Promise<LabDownResult
 }
 
 /** Remove one lab (`lab`) or every leftover (`all`: every hnlab-* namespace, /etc/netns entry and state file). */
+/**
+ * Remove one lab (`lab`, healthy or not), or every leftover `labDoctor` lists (`all`): labs whose
+ * owner died or that were never meant to outlive it. A healthy lab, one left up on purpose by
+ * `hostnet lab up` or one a running command still owns, is not a leftover and stays.
+ */
 export async function labCleanup(options: { lab?: string; all?: boolean; stateDir?: string }): Promise<LabDownResult[]> {
   const dir = options.stateDir ?? DEFAULT_STATE_DIR;
   if (options.lab !== undefined) return [await downWithStrays(options.lab, dir)];
   if (!options.all) return [];
-  const ids = new Set<string>(listStates(dir).map((s) => s.labId));
-  for (const ns of listLabNetns()) {
-    const id = labIdOf(ns);
-    if (id) ids.add(id);
-  }
-  let etc: string[] = [];
-  try {
-    etc = readdirSync('/etc/netns').filter((n) => LAB_NS_RE.test(n));
-  } catch {
-    etc = [];
-  }
-  for (const n of etc) {
-    const id = labIdOf(n);
-    if (id) ids.add(id);
-  }
+  const ids = new Set<string>(labDoctor(dir).flatMap((l) => (l.labId === undefined ? [] : [l.labId])));
   const results: LabDownResult[] = [];
   for (const id of [...ids].sort()) results.push(await downWithStrays(id, dir));
   return results;

@@ -105,6 +105,11 @@ describe.skipIf(skip !== undefined)(`hostnet lab on the real kernel${skip ? ` (s
       expect(doctorJson.code).toBe(found.length === 0 ? 0 : 1);
       const doctor = hostnet(['lab', 'doctor']);
       expect(doctor.stdout).not.toContain(labId);
+      // cleanup --all removes leftovers only: this lab was left up on purpose and stays.
+      const all = hostnet(['lab', 'cleanup', '--all']);
+      expect(all.stdout).not.toContain(labId);
+      expect(readState(labId, STATE_DIR)?.phase).toBe('up');
+      expect(listLabNetns().filter((n) => n.startsWith(`hnlab-${labId}-`)).length).toBe(state.namespaces.length);
       if (found.length === 0) {
         expect(doctor.code).toBe(0);
         expect(doctor.stdout).toBe('No lab leftovers: no stray hnlab-* namespace, /etc/netns entry or state file.\n');
