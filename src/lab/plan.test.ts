@@ -106,6 +106,17 @@ describe('planLab', () => {
     expect(w1.nfacct).toEqual(['ct_state_invalid_dropped_pkts']);
   });
 
+  it('uses the podCIDR as a network (host bits masked) and refuses text that is not exactly a.b.c.d/n', () => {
+    const nodes = modelOf('').cluster.nodes.map((n) => (n.name === 'worker-1' ? { ...n, podCIDR: '10.244.1.5/24' } : n.name === 'worker-2' ? { ...n, podCIDR: '10.244.2.0/24\nroute add 0.0.0.0/0 via 1.1.1.1' } : n));
+    const m = modelOf('', { nodes });
+    const r = planLab('t3', m, simulations(m));
+    if (!r.ok) throw new Error(r.problems.join(' '));
+    expect(r.plan.nodes.find((n) => n.node === 'worker-1')!.podCIDR).toBe('10.244.1.0/24');
+    expect(r.plan.nodes.find((n) => n.node === 'worker-2')!.podCIDR).toBeUndefined();
+    expect(r.plan.nodes.flatMap((n) => n.lines).filter((l) => l.includes('1.1.1.1'))).toEqual([]);
+    expect(r.plan.notes).toContain('Node worker-2 has podCIDR "10.244.2.0/24\\nroute add 0.0.0.0/0 via 1.1.1.1", which is not an IPv4 range the lab can use, so it gets no pod bridge.');
+  });
+
   it('refuses a bad lab id and falls back to n<i> for colliding node words', () => {
     const model = modelOf(SMALL);
     const bad = planLab('Bad_Id', model, simulations(model));

@@ -94,11 +94,12 @@ function ip4(s: string): number | undefined {
 const fmt4 = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 const mask = (prefix: number): number => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
 
+/** `a.b.c.d/n` exactly (the text reaches ip batch lines), masked to the network as Go's ParseCIDR does. */
 function cidr4(s: string): { base: number; prefix: number } | undefined {
-  const [a, p] = s.split('/');
-  const base = ip4(a ?? '');
-  const prefix = Number(p);
-  if (base === undefined || !Number.isInteger(prefix) || prefix < 1 || prefix > 30) return undefined;
+  const m = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\/(\d{1,2})$/.exec(s);
+  const base = m ? ip4(m[1]!) : undefined;
+  const prefix = Number(m?.[2]);
+  if (base === undefined || prefix < 1 || prefix > 30) return undefined;
   return { base: (base & mask(prefix)) >>> 0, prefix };
 }
 
@@ -156,7 +157,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
     if (!n.podCIDR) continue;
     const c = cidr4(n.podCIDR);
     if (c) nodeCidr.set(n.name, c);
-    else notes.push(`Node ${n.name} has podCIDR ${n.podCIDR}, which is not an IPv4 range the lab can use, so it gets no pod bridge.`);
+    else notes.push(`Node ${n.name} has podCIDR ${JSON.stringify(n.podCIDR)}, which is not an IPv4 range the lab can use, so it gets no pod bridge.`);
   }
   const pods: LabPodPlan[] = [];
   for (const p of running) {
@@ -230,7 +231,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
     const sysctls: [string, string][] = [['net.ipv4.ip_forward', '1']];
     // PM-7: portmap's ADD sets route_localnet=1 on the host-side interface of a pod with port mappings (IPv4).
     if (c && cluster.cni.portmap && dp?.sandboxes.some((s) => s.podIPv4 !== undefined && s.mappings.length > 0)) sysctls.push(['net.ipv4.conf.cni0.route_localnet', '1']);
-    return { node: n.name, ns, ip: nodeIp.get(n.name)!, ...(n.podCIDR && c ? { podCIDR: n.podCIDR, bridgeIp: bridgeIp! } : {}), lines, iptables, nfacct, sysctls, hostNetworkPods: hostNet.get(n.name) ?? [] };
+    return { node: n.name, ns, ip: nodeIp.get(n.name)!, ...(c ? { podCIDR: `${fmt4(c.base)}/${c.prefix}`, bridgeIp: bridgeIp! } : {}), lines, iptables, nfacct, sysctls, hostNetworkPods: hostNet.get(n.name) ?? [] };
   });
 
   const namespaces = [fabNs, ...nodePlans.map((n) => n.ns), ...pods.map((p) => p.ns), ...probePods.map((p) => p.ns)];
