@@ -8,7 +8,7 @@ import { check } from '../index.js';
 import { labUnavailable, missingTools } from '../lab/exec.js';
 import { resolve } from 'node:path';
 import type { Model } from '../model/model.js';
-import { labCleanup, labDoctor, labDown, labStatus, labUp, readState, type LabDownResult } from '../lab/lab.js';
+import { labCleanup, labDoctor, labDown, labStatus, labUp, readState, type LabDownResult, type LabState } from '../lab/lab.js';
 import { LAB_ID_RE, planLab } from '../lab/plan.js';
 import { handleOf, updateState } from '../lab/runtime.js';
 import { withTemporaryLab, type LabSession } from '../lab/session.js';
@@ -86,7 +86,7 @@ export async function runLabUp(paths: string[], flags: { cluster?: string; id?: 
   const h = handleOf(labId);
   let processes: Awaited<ReturnType<typeof startLabProcesses>> | undefined;
   if (up.ok) {
-    updateState(h, (s) => { s.inputs = { paths: paths.filter((p) => p !== '-').map((p) => resolve(p)), ...(flags.cluster ? { cluster: resolve(flags.cluster) } : {}) }; });
+    updateState(h, (s) => { s.inputs = { paths: paths.filter((p) => p !== '-').map((p) => resolve(p)), ...(flags.cluster ? { cluster: resolve(flags.cluster) } : {}), ...(paths.includes('-') ? { stdin: true } : {}) }; });
     processes = await startLabProcesses({ h, plan, model, sims });
     for (const n of processes.notes) err(`note: ${n}\n`);
   }
@@ -107,16 +107,20 @@ export async function runLabUp(paths: string[], flags: { cluster?: string; id?: 
 
 /** The lab `verify` should use: the one named, or the only one up when the inputs match; undefined: build a temporary one. */
 function existingLab(paths: string[], flags: { cluster?: string; id?: string }): { labId: string; paths: string[]; cluster?: string } | { problem: string } | undefined {
+  const wanted = paths.map((p) => resolve(p)).sort().join('\n');
+  const cluster = flags.cluster ? resolve(flags.cluster) : undefined;
+  const matches = (s: LabState): boolean => (paths.length === 0 || [...s.inputs!.paths].sort().join('\n') === wanted) && (flags.cluster === undefined || s.inputs!.cluster === cluster);
   if (flags.id !== undefined) {
     const s = readState(flags.id);
     if (!s || s.phase !== 'up') return { problem: `There is no lab ${flags.id} that is up; "hostnet lab status" lists the labs.` };
     if (!s.inputs) return { problem: `Lab ${flags.id} does not record what it was built from; tear it down and build it again with "hostnet lab up".` };
+    if (s.inputs.stdin) return { problem: `Lab ${flags.id} was built from standard input, which hostnet cannot read again; build it from files to verify it later, or verify a temporary lab with "hostnet lab verify -".` };
+    if (!matches(s)) return { problem: `Lab ${flags.id} was built from ${[...s.inputs.paths, ...(s.inputs.cluster ? [`--cluster ${s.inputs.cluster}`] : [])].join(', ') || 'the embedded cluster alone'}, not from what this command names; leave out the paths to verify it as built.` };
     return { labId: s.labId, paths: s.inputs.paths, ...(s.inputs.cluster ? { cluster: s.inputs.cluster } : {}) };
   }
-  const up = labStatus().filter((l) => l.phase === 'up').map((l) => readState(l.labId)).filter((s) => s?.inputs !== undefined);
-  const wanted = paths.map((p) => resolve(p)).sort().join('\n');
-  const cluster = flags.cluster ? resolve(flags.cluster) : undefined;
-  const same = up.filter((s) => (paths.length === 0 || [...s!.inputs!.paths].sort().join('\n') === wanted) && (flags.cluster === undefined || s!.inputs!.cluster === cluster));
+  if (paths.includes('-')) return undefined;
+  const up = labStatus().filter((l) => l.phase === 'up').map((l) => readState(l.labId)).filter((s): s is LabState => s?.inputs !== undefined && !s.inputs.stdin);
+  const same = up.filter(matches);
   if (same.length !== 1) return undefined;
   const s = same[0]!;
   return { labId: s.labId, paths: s.inputs!.paths, ...(s.inputs!.cluster ? { cluster: s.inputs!.cluster } : {}) };
@@ -138,6 +142,16 @@ export async function runLabVerify(paths: string[], flags: { cluster?: string; i
   if (!planned.ok) {
     for (const p of planned.problems) err(`hostnet lab: ${p}\n`);
     return EXIT.usage;
+  }
+  if (existing) {
+    // The manifests may have changed since `lab up`: then pods would be numbered differently and
+    // the probes would run in the wrong namespaces.
+    const built = new Set(readState(labId)?.namespaces.map((n) => n.name) ?? []);
+    const missing = planned.plan.namespaces.filter((ns) => !built.has(ns));
+    if (missing.length > 0) {
+      err(`hostnet lab: the manifests lab ${labId} was built from have changed since "hostnet lab up" (it has no namespace ${missing[0]}); tear it down and build it again.\n`);
+      return EXIT.usage;
+    }
   }
   const verify = async (session: LabSession, start: boolean): Promise<{ rows: ProbeRow[]; notes: string[]; problems: readonly string[] }> => {
     let problems: readonly string[] = [];
@@ -267,7 +281,7 @@ export function defineLabCommands(lab: Command, setExit: (code: number) => void)
     .summary('probe every prediction hostnet makes in a real lab and show where the kernel agrees (exit 1 when any disagrees)')
     .argument('[paths...]', 'manifest files or directories, or - for stdin')
     .option('--cluster <file>', 'the cluster (a hostnet.dev/v1 ClusterProfile); default: the embedded cluster')
-    .option('--id <id>', 'verify the lab that "hostnet lab up" built with this id (default: the only lab up with the same inputs, else a temporary lab)')
+    .option('--id <id>', 'verify the lab that "hostnet lab up" built with this id (default: the only lab that is up, when no paths are given or they are the ones it was built from; else a temporary lab)')
     .option('-o, --output <format>', 'text or json', 'text')
     .addHelpText('after', `
 For every workload the lab runs, hostnet traces packets through the modelled nodes' iptables rules
@@ -281,8 +295,11 @@ Examples:
   hostnet lab verify examples/seed-hostip-pod.yaml        build, verify and tear down a temporary lab
   hostnet lab up examples --id demo && hostnet lab verify --id demo && hostnet lab down demo
 
-Exit codes: 0 every prediction agrees, 1 some disagree or a probe failed, 2 usage, unreadable
-input, or no lab possible here (not root, tools missing).`)
+A file that cannot be read is reported and left out; the lab is built from the rest.
+
+Exit codes: 0 every prediction agrees, 1 some disagree or a probe failed, 2 usage, an unusable
+cluster file, a lab that no longer matches its manifests, or no lab possible here (not root,
+tools missing).`)
     .action(async (paths: string[], flags: { cluster?: string; id?: string; output: string }) => {
       setExit(await runLabVerify(paths, { ...flags, output: flags.output === 'json' ? 'json' : 'text' }));
     });

@@ -33,7 +33,7 @@ export interface LabState {
   readonly etcNetns: string[];
   rootFingerprint?: string;
   /** What the lab was built from, so `lab verify` can model it again: absolute paths and cluster file. */
-  inputs?: { paths: string[]; cluster?: string };
+  inputs?: { paths: string[]; cluster?: string; stdin?: boolean };
   /** The lab made /etc/netns itself, so teardown removes it again when it is empty. */
   createdEtcNetns?: boolean;
 }

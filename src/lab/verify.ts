@@ -188,6 +188,8 @@ export async function verifyNetwork(session: LabSession, servers: readonly LabSe
   const { plan, sims, model } = session;
   const { probes, notes } = reachProbes(plan, sims, model.cluster, servers);
   const mappings = plan.nodes.flatMap((n) => (sims.dataplane(n.node)?.sandboxes ?? []).flatMap((sb) => sb.mappings.map((m) => ({ node: n.node, port: m.hostPort, protocol: m.protocol, pod: sb.from }))));
-  const [reach, binds] = await Promise.all([runReachProbes(probes), runBindProbes(bindProbes(plan, servers, mappings))]);
+  // One after the other: a bind probe briefly listens on a host port a reach probe may be sending to.
+  const reach = await runReachProbes(probes);
+  const binds = await runBindProbes(bindProbes(plan, servers, mappings));
   return { rows: [...reach, ...binds], notes };
 }

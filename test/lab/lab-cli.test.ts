@@ -121,6 +121,11 @@ describe.skipIf(skip !== undefined)(`hostnet lab on the real kernel${skip ? ` (s
       expect(again.stderr).toContain(`A lab with id ${labId} already exists`);
       expect(listLabNetns().filter((n) => n.startsWith(`hnlab-${labId}-`))).toHaveLength(state.namespaces.length);
 
+      // verify --id refuses other manifests than the lab was built from, with a sentence.
+      const other = hostnet(['lab', 'verify', '--id', labId, join(ROOT, 'examples', 'seed-danger-pod.yaml')]);
+      expect(other.code).toBe(2);
+      expect(other.stderr).toContain(`hostnet lab: Lab ${labId} was built from ${MANIFEST}, not from what this command names; leave out the paths to verify it as built.`);
+
       const down = hostnet(['lab', 'down', labId]);
       expect(problemsIn(down.stderr)).toEqual([]);
       expect(down.code).toBe(0);
