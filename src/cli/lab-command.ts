@@ -31,10 +31,10 @@ async function readStdin(): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-/** Exit 2 with the reason when the lab cannot run here (not root, tools missing). */
 /** What running the pods' DNS and probing it needs beyond building namespaces. */
 const DNS_TOOLS = ['dnsmasq', 'getent', 'dig'];
 
+/** Exit 2 with the reason when the lab cannot run here (not root, tools missing). */
 function unavailable(extraTools: readonly string[] = []): number | undefined {
   const why = labUnavailable() ?? (missingTools(extraTools).join(' ') || undefined);
   if (why === undefined) return undefined;
@@ -217,6 +217,11 @@ export async function runLabDown(ids: string[]): Promise<number> {
   if (u !== undefined) return u;
   let ok = true;
   for (const id of ids) {
+    if (!labStatus().some((l) => l.labId === id)) {
+      // Like a second `lab down`: nothing to do, which is not an error.
+      out(`There is no lab ${id} on this machine; nothing to tear down.\n`);
+      continue;
+    }
     const r = await labDown(id);
     reportDown(r);
     ok &&= r.ok;
