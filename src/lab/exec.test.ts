@@ -44,9 +44,8 @@ describe('lab guards that need no kernel', () => {
   it('whitelists sysctls by exact key', () => {
     expect(sysctlAllowed('net.ipv4.ip_forward')).toBe(true);
     expect(sysctlAllowed('net.ipv4.conf.cni0.route_localnet')).toBe(true);
-    expect(sysctlAllowed('net.bridge.bridge-nf-call-iptables')).toBe(true);
     expect(sysctlAllowed('net.ipv4.icmp_ratelimit')).toBe(true);
-    for (const bad of ['kernel.pid_max', 'vm.swappiness', 'fs.file-max', 'net.ipv4.conf.cni0.rp_filter', 'net.ipv4.conf.a.b.route_localnet', 'net.core.rmem_max', 'net.ipv4.ip_forward ']) {
+    for (const bad of ['kernel.pid_max', 'vm.swappiness', 'fs.file-max', 'net.ipv4.conf.cni0.rp_filter', 'net.core.somaxconn', 'net.ipv4.conf.cni0.forwarding', 'net.ipv4.conf.a.b.route_localnet', 'net.core.rmem_max', 'net.ipv4.ip_forward ']) {
       expect(sysctlAllowed(bad)).toBe(false);
     }
   });

@@ -181,20 +181,16 @@ export function nfacctAdd(ns: LabNs, name: string): RunResult {
   return run('ip', ['netns', 'exec', ns, 'nfacct', 'add', name]);
 }
 
+// Only the keys the lab sets (lab README §12 lists the kind; kernel.*, vm.* and fs.* are not per
+// network namespace, so none of them may ever be here).
 const SYSCTL_EXACT = new Set([
   'net.ipv4.ip_forward',
-  'net.bridge.bridge-nf-call-iptables',
-  'net.bridge.bridge-nf-call-ip6tables',
-  'net.bridge.bridge-nf-call-arptables',
-  'net.ipv4.tcp_tw_reuse',
-  'net.ipv4.ip_local_port_range',
-  'net.core.somaxconn',
   // 0 where a stopped cluster DNS answers ICMP port unreachable: otherwise the per-destination
   // ICMP limit makes glibc wait 5 s on the second lookup (lab README §7). Per netns.
   'net.ipv4.icmp_ratelimit',
 ]);
 /** Per-interface keys: the interface name must be a real link name (≤ 15 chars, no dots or slashes). */
-const SYSCTL_PER_IF = /^net\.ipv4\.conf\.([A-Za-z0-9_-]{1,15})\.(route_localnet|forwarding)$/;
+const SYSCTL_PER_IF = /^net\.ipv4\.conf\.([A-Za-z0-9_-]{1,15})\.route_localnet$/;
 
 /** True when the lab may write this sysctl key (an exact whitelist: kernel.*, vm.*, fs.* are not per-netns, README §12). */
 export function sysctlAllowed(key: string): boolean {
