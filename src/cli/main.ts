@@ -572,6 +572,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`hostnet: ${e.message}\n`);
       return EXIT.usage;
     }
+    const sys = e as NodeJS.ErrnoException;
+    if (typeof sys?.code === 'string' && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE'].includes(sys.code)) {
+      // The machine said no (permissions, a read-only or full disk): not a bug, and not the manifests.
+      process.stderr.write(`hostnet: ${sys.syscall ?? 'a system call'} failed${sys.path ? ` on ${sys.path}` : ''}: ${sys.code} (${sys.message}).\n`);
+      return EXIT.usage;
+    }
     const err = e as Error;
     process.stderr.write(`hostnet bug: ${err?.message ?? String(e)}\nThis is a bug in hostnet, not a problem with your manifests. Please report it with this output:\n${err?.stack ?? ''}\n`);
     return EXIT.bug;
