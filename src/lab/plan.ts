@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { Model } from '../model/model.js';
 import { renderIptablesSave } from '../sim/dataplane/iptables-save.js';
+import { formatIPv4, parseCIDR, parseIPv4 } from '../sim/dns/addresses.js';
 import type { Simulations } from '../sim/simulations.js';
 import { EXTERNAL_CLIENT } from '../sim/dataplane/reachability.js';
 import { LAB_NS_RE } from './exec.js';
@@ -84,23 +85,13 @@ export interface LabPlan {
 
 export type PlanResult = { readonly ok: true; readonly plan: LabPlan } | { readonly ok: false; readonly problems: readonly string[] };
 
-function ip4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const o = m.slice(1).map(Number);
-  if (o.some((x) => x > 255)) return undefined;
-  return ((o[0]! << 24) >>> 0) + (o[1]! << 16) + (o[2]! << 8) + o[3]!;
-}
-const fmt4 = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 const mask = (prefix: number): number => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
 
 /** `a.b.c.d/n` exactly (the text reaches ip batch lines), masked to the network as Go's ParseCIDR does. */
 function cidr4(s: string): { base: number; prefix: number } | undefined {
-  const m = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\/(\d{1,2})$/.exec(s);
-  const base = m ? ip4(m[1]!) : undefined;
-  const prefix = Number(m?.[2]);
-  if (base === undefined || prefix < 1 || prefix > 30) return undefined;
-  return { base: (base & mask(prefix)) >>> 0, prefix };
+  const c = parseCIDR(s);
+  const prefix = c ? 32 - Math.log2(c.size) : 0;
+  return c && prefix >= 1 && prefix <= 30 ? { base: c.base, prefix } : undefined;
 }
 
 /** A node name as a namespace word: lowercase letters, digits, single dashes. */
@@ -125,7 +116,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
   for (const n of cluster.nodes) if (n.os !== 'linux') notes.push(`Node ${n.name} runs ${n.os}, so the lab leaves it out.`);
   const nodeIp = new Map<string, string>();
   for (const n of nodes) {
-    const a = n.addresses.find((x) => x.type === 'InternalIP' && ip4(x.address) !== undefined);
+    const a = n.addresses.find((x) => x.type === 'InternalIP' && parseIPv4(x.address) !== undefined);
     if (!a) problems.push(`Node ${n.name} has no IPv4 InternalIP, so the lab cannot give it an address on the fabric.`);
     else nodeIp.set(n.name, a.address);
   }
@@ -133,14 +124,14 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
   if (nodes.length === 0) return { ok: false, problems: ['The cluster has no Linux node, so there is nothing to build.'] };
 
   // The fabric subnet: the longest prefix (at most /24) holding every node address.
-  const ips = [...nodeIp.values()].map((s) => ip4(s)!);
+  const ips = [...nodeIp.values()].map((s) => parseIPv4(s)!);
   let fabPrefix = 24;
   while (fabPrefix > 8 && new Set(ips.map((x) => (x & mask(fabPrefix)) >>> 0)).size > 1) fabPrefix--;
   const fabBase = (ips[0]! & mask(fabPrefix)) >>> 0;
   if (new Set(ips).size !== ips.length) return { ok: false, problems: ['Two nodes share an InternalIP, so the lab cannot put both on one fabric.'] };
   let gw = fabBase + 1;
   while (ips.includes(gw)) gw++;
-  const gateway = fmt4(gw);
+  const gateway = formatIPv4(gw);
 
   // Namespace words for nodes; fall back to n<i> when slugs collide with each other or with "fab".
   let words = nodes.map((n) => slug(n.name));
@@ -167,7 +158,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
       continue;
     }
     const c = nodeCidr.get(p.node);
-    const ip = ip4(p.ip);
+    const ip = parseIPv4(p.ip);
     if (!c || ip === undefined || ((ip & mask(c.prefix)) >>> 0) !== c.base) {
       notes.push(`${p.name} has IP ${p.ip}, outside the IPv4 podCIDR of node ${p.node}, so the lab gives it no namespace.`);
       continue;
@@ -180,7 +171,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
     const ns = `${nodeNs.get(p.node)!}-p${list.length + 1}`;
     const plan: LabPodPlan = {
       pod: p.name, node: p.node, ns, ip: p.ip, prefix: c.prefix, veth,
-      lines: ['link set lo up', `addr add ${p.ip}/${c.prefix} dev eth0`, 'link set eth0 up', `route add default via ${fmt4(c.base + 1)}`],
+      lines: ['link set lo up', `addr add ${p.ip}/${c.prefix} dev eth0`, 'link set eth0 up', `route add default via ${formatIPv4(c.base + 1)}`],
     };
     list.push(plan);
     podsByNode.set(p.node, list);
@@ -191,14 +182,14 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
   for (const n of nodes) {
     const c = nodeCidr.get(n.name);
     if (!c || c.prefix > 30) continue;
-    const ip = fmt4(c.base + 2 ** (32 - c.prefix) - 2);
+    const ip = formatIPv4(c.base + 2 ** (32 - c.prefix) - 2);
     if (running.some((p) => !p.hostNetwork && p.ip === ip)) {
       notes.push(`A pod already holds ${ip} on ${n.name}, so the lab has no probe client there.`);
       continue;
     }
     const ns = `${nodeNs.get(n.name)!}-c`;
     probePods.push({ node: n.name, ns, ip, prefix: c.prefix, veth: vethName(`probe ${n.name}`),
-      lines: ['link set lo up', `addr add ${ip}/${c.prefix} dev eth0`, 'link set eth0 up', `route add default via ${fmt4(c.base + 1)}`] });
+      lines: ['link set lo up', `addr add ${ip}/${c.prefix} dev eth0`, 'link set eth0 up', `route add default via ${formatIPv4(c.base + 1)}`] });
   }
   if (pods.some((p) => p.veth.length > MAX_LINK_NAME)) problems.push('A link name is longer than 15 characters.');
 
@@ -209,7 +200,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
     fabLines.push(`link add n${i} type veth peer name eth0 netns ${ns}`, `link set n${i} master br0`, `link set n${i} up`);
     const c = nodeCidr.get(n.name);
     const lines = ['link set lo up', `addr add ${nodeIp.get(n.name)!}/${fabPrefix} dev eth0`, 'link set eth0 up'];
-    const bridgeIp = c ? fmt4(c.base + 1) : undefined;
+    const bridgeIp = c ? formatIPv4(c.base + 1) : undefined;
     if (c) lines.push('link add cni0 type bridge', `addr add ${bridgeIp}/${c.prefix} dev cni0`, 'link set cni0 up');
     const mine = podsByNode.get(n.name) ?? [];
     // Pod ports in hairpin mode, as the CNI bridge plugin's hairpinMode sets them: a pod can reach
@@ -221,7 +212,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
     for (const other of nodes) {
       const oc = nodeCidr.get(other.name);
       if (other === n || !oc) continue;
-      lines.push(`route add ${fmt4(oc.base)}/${oc.prefix} via ${nodeIp.get(other.name)!}`);
+      lines.push(`route add ${formatIPv4(oc.base)}/${oc.prefix} via ${nodeIp.get(other.name)!}`);
     }
     // A default route, so the route lookup before nat OUTPUT finds one for ClusterIPs (README §11.4).
     lines.push(`route add default via ${gateway}`);
@@ -231,7 +222,7 @@ export function planLab(labId: string, model: Model, sims: Simulations): PlanRes
     const sysctls: [string, string][] = [['net.ipv4.ip_forward', '1']];
     // PM-7: portmap's ADD sets route_localnet=1 on the host-side interface of a pod with port mappings (IPv4).
     if (c && cluster.cni.portmap && dp?.sandboxes.some((s) => s.podIPv4 !== undefined && s.mappings.length > 0)) sysctls.push(['net.ipv4.conf.cni0.route_localnet', '1']);
-    return { node: n.name, ns, ip: nodeIp.get(n.name)!, ...(c ? { podCIDR: `${fmt4(c.base)}/${c.prefix}`, bridgeIp: bridgeIp! } : {}), lines, iptables, nfacct, sysctls, hostNetworkPods: hostNet.get(n.name) ?? [] };
+    return { node: n.name, ns, ip: nodeIp.get(n.name)!, ...(c ? { podCIDR: `${formatIPv4(c.base)}/${c.prefix}`, bridgeIp: bridgeIp! } : {}), lines, iptables, nfacct, sysctls, hostNetworkPods: hostNet.get(n.name) ?? [] };
   });
 
   const namespaces = [fabNs, ...nodePlans.map((n) => n.ns), ...pods.map((p) => p.ns), ...probePods.map((p) => p.ns)];
