@@ -9,7 +9,7 @@
 import type { Cluster } from '../model/cluster.js';
 import type { PodView } from '../model/pod-view.js';
 import { nodeAddresses } from '../sim/dataplane/node-dataplane.js';
-import { EXTERNAL_CLIENT, reachability } from '../sim/dataplane/reachability.js';
+import { EXTERNAL_CLIENT, protocolOf, reachability } from '../sim/dataplane/reachability.js';
 import { trace, type Origin, type Packet, type Verdict } from '../sim/dataplane/trace.js';
 import type { Simulations } from '../sim/simulations.js';
 import type { LabPlan } from './plan.js';
@@ -214,7 +214,7 @@ export function reachProbes(plan: LabPlan, sims: Simulations, cluster: Cluster, 
     if (!elsewhere || !ip) continue;
     for (const hp of view.hostPorts) {
       if (hp.container.kind === 'initContainer' && !view.hostNetwork) continue;
-      const protocol = hp.protocol.toLowerCase() === 'udp' ? 'udp' : hp.protocol.toLowerCase() === 'sctp' ? 'sctp' : 'tcp';
+      const protocol = protocolOf(hp.protocol);
       add(view.hostNetwork ? 'hostNetwork ports' : 'host ports', `${view.hostNetwork ? 'port' : 'host port'} ${hp.port}/${hp.protocol} on ${elsewhere.name} (${ip}), where no pod of ${view.object.kind} ${view.namespace}/${view.object.name} runs`,
         'from outside the cluster', elsewhere.name, { src: EXTERNAL_CLIENT, dst: ip, protocol, dport: hp.port }, { kind: 'external' });
     }

@@ -35,7 +35,8 @@ export interface Reachability {
   readonly notes: readonly string[];
 }
 
-const protocolOf = (p: string): Packet['protocol'] => (p.toLowerCase() === 'udp' ? 'udp' : p.toLowerCase() === 'sctp' ? 'sctp' : 'tcp');
+/** A Kubernetes protocol name (TCP, UDP, SCTP; TCP when unknown) as the tracer spells it. */
+export const protocolOf = (p: string): Packet['protocol'] => (p.toLowerCase() === 'udp' ? 'udp' : p.toLowerCase() === 'sctp' ? 'sctp' : 'tcp');
 
 /** An address in `node`'s podCIDR that no modelled pod holds: a client pod for the traces. */
 function clientPodIP(node: ClusterNode): string | undefined {
