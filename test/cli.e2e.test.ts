@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadClusterText } from '../src/load/cluster-file.js';
 import { DEFAULT_CLUSTER } from '../src/model/default-cluster.js';
@@ -103,10 +104,10 @@ describe('hostnet check', () => {
   });
 
   test('the library returns the same findings as the CLI', async () => {
-    const { check } = await import('../dist/index.js') as typeof import('../src/index.js');
+    const { check } = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href) as typeof import('../src/index.js');
     const lib = await check([join(ROOT, 'examples')]);
     const cli = JSON.parse(run(['check', join(ROOT, 'examples'), '-o', 'json']).stdout) as { findings: unknown[] };
-    const { renderJson } = await import('../dist/report/json.js') as typeof import('../src/report/json.js');
+    const { renderJson } = await import(pathToFileURL(join(ROOT, 'dist', 'report', 'json.js')).href) as typeof import('../src/report/json.js');
     expect(JSON.parse(renderJson(lib.findings, lib.summary)).findings).toEqual(cli.findings);
     expect(lib.findings.length).toBeGreaterThan(10);
   });
